@@ -1,0 +1,41 @@
+# Two commands: `make run` (set up and serve the demo) and `make test` (set up and run every test).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-only test-postgres lint format bench serve-production clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	@echo "Serving on http://127.0.0.1:8000/ - sign in as lead, executive or admin (see README)."
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP) test-only
+
+test-only:
+	$(BIN)/python -m pytest
+
+test-postgres: $(STAMP)
+	.ci/with-postgres $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python tests/bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var staticfiles

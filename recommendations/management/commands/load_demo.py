@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand
+
+from recommendations import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo plan (the published stalking super-complaint plan) and demo accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-accounts", action="store_true", help="Load the plan without demo accounts."
+        )
+
+    def handle(self, *args, no_accounts: bool = False, **options):
+        accounts = {} if no_accounts else demo.load_accounts()
+        if accounts:
+            self.stdout.write(f"Demo accounts ready: {', '.join(sorted(accounts))}.")
+        plan = demo.load_plan(accounts=accounts, by=accounts.get("admin"))
+        if plan is None:
+            self.stdout.write("The demo plan is already loaded.")
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Loaded the demo plan: {plan.title}."))

@@ -1,0 +1,236 @@
+"""The plan, its recommendations and the progress reported on them, period after period.
+
+Every model users change carries django-simple-history, so each save keeps who, when and
+what the row held before.
+"""
+
+import re
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from .choices import FINISHED_STATUSES, SignOff, Status, rag_for, status_label
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(number: str) -> str:
+    """A sort key that puts "7" before "10" and "10.2" before "10.10"."""
+    parts = _DIGITS.split(number.strip().lower())
+    return "".join(part.zfill(10) if part.isdigit() else part for part in parts)
+
+
+class Owner(models.Model):
+    """A named officer or member of staff accountable for recommendations."""
+
+    name = models.CharField(max_length=200)
+    rank = models.CharField(
+        "rank", max_length=100, blank=True, help_text='Shown before the name, e.g. "D/Supt".'
+    )
+    role = models.CharField("role", max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owner",
+        help_text="The account this person signs in with, if any.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.rank} {self.name}".strip()
+
+
+class Plan(models.Model):
+    """A force's action plan answering one report (super-complaint, inspection, audit)."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=300)
+    introduction = models.TextField(blank=True)
+    report_title = models.CharField("report title", max_length=300, blank=True)
+    report_publisher = models.CharField("publishing body", max_length=300, blank=True)
+    report_date = models.DateField("report published", null=True, blank=True)
+    complainant = models.CharField(max_length=300, blank=True)
+    executive_lead = models.ForeignKey(
+        Owner,
+        verbose_name="strategic / executive lead",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    operational_lead = models.ForeignKey(
+        Owner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    response_deadline = models.DateField(null=True, blank=True)
+    is_published = models.BooleanField(
+        "published", default=False, help_text="Show the approved plan on its public page."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("plan_table", args=[self.slug])
+
+
+class Recommendation(models.Model):
+    """A numbered recommendation of the report, as the force tracks it."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="recommendations")
+    number = models.CharField(max_length=20, help_text='As the report numbers it: "7", "10".')
+    sort_key = models.CharField(max_length=120, editable=False, db_index=True)
+    text = models.TextField()
+    addressee = models.CharField(
+        max_length=300, blank=True, help_text='Who the report addressed, e.g. "Chief Constables".'
+    )
+    due_date = models.DateField(null=True, blank=True)
+    original_due_date = models.DateField(null=True, blank=True, editable=False)
+    owner = models.ForeignKey(
+        Owner,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recommendations",
+        help_text="The accountable owner inside the force.",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "sort_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="unique_number_in_plan")
+        ]
+        indexes = [models.Index(fields=["plan", "sort_key"], name="rec_plan_sort")]
+
+    def __str__(self) -> str:
+        return f"Recommendation {self.number}"
+
+    def save(self, *args, **kwargs) -> None:
+        # A derived column, kept in step with the number so the database can sort naturally.
+        self.sort_key = natural_key(self.number)
+        if self.original_due_date is None:
+            self.original_due_date = self.due_date
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("recommendation_detail", args=[self.plan.slug, self.number])
+
+
+class SubRecommendation(models.Model):
+    """A numbered follow-on paragraph (7.1), which forces treat as an evidence requirement."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="subrecommendations"
+    )
+    number = models.CharField(max_length=20)
+    sort_key = models.CharField(max_length=120, editable=False)
+    text = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        Owner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recommendation", "sort_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "number"], name="unique_sub_number_in_recommendation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args, **kwargs) -> None:
+        self.sort_key = natural_key(self.number)
+        super().save(*args, **kwargs)
+
+
+class ReportingPeriod(models.Model):
+    """One column of the return: "Initial action plan response", "March 2026 update"."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="periods")
+    label = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0, help_text="Order of the column.")
+    period_end = models.DateField(null=True, blank=True)
+    return_due = models.DateField("return due", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "label"], name="unique_period_label_in_plan")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class StatusUpdate(models.Model):
+    """The progress reported on one recommendation for one reporting period.
+
+    There is one current update per recommendation and period; editing it keeps the
+    earlier text in its history.
+    """
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="updates"
+    )
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    text = models.TextField("progress narrative")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField("date recorded")
+    version = models.PositiveIntegerField(default=1)
+    sign_off = models.CharField(max_length=20, choices=SignOff.choices, default=SignOff.DRAFT)
+    reviewer_comment = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    no_evidence_reason = models.TextField(
+        "why no evidence is needed",
+        blank=True,
+        help_text="Needed to mark complete without attaching evidence.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recommendation", "period__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "period"], name="one_update_per_recommendation_period"
+            )
+        ]
+        indexes = [models.Index(fields=["period", "sign_off"], name="update_period_signoff")]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation} - {self.period}"
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+    @property
+    def rag(self):
+        return rag_for(self.status)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES

@@ -1,0 +1,79 @@
+"""Every decision about who may do what, in one place. Views call these before anything else
+and raise PermissionDenied with a sentence the 403 page shows.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+
+from .models import Recommendation
+
+LEAD = "Lead"
+EXECUTIVE = "Executive"
+ADMINISTRATOR = "Administrator"
+ROLES = (LEAD, EXECUTIVE, ADMINISTRATOR)
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def roles_of(user: User) -> set[str]:
+    """The role names a user holds (cached on the user object for the request)."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        if user.is_superuser:
+            cached.add(ADMINISTRATOR)
+        user._role_names = cached
+    return cached
+
+
+def is_lead(user: User) -> bool:
+    return LEAD in roles_of(user)
+
+
+def is_executive(user: User) -> bool:
+    return EXECUTIVE in roles_of(user)
+
+
+def is_administrator(user: User) -> bool:
+    return ADMINISTRATOR in roles_of(user)
+
+
+def can_view_plans(user: User) -> bool:
+    """Anyone signed in with a role sees every plan."""
+    return bool(roles_of(user))
+
+
+def owns(user: User, recommendation: Recommendation) -> bool:
+    owner = recommendation.owner
+    return bool(user.is_authenticated and owner is not None and owner.user_id == user.pk)
+
+
+def can_edit_update(user: User, recommendation: Recommendation) -> bool:
+    """Leads write progress for the recommendations they own; administrators for any."""
+    if is_administrator(user):
+        return True
+    return is_lead(user) and owns(user, recommendation)
+
+
+def can_sign_off(user: User) -> bool:
+    """Executives approve updates or return them with a comment."""
+    return is_executive(user)
+
+
+def can_manage(user: User) -> bool:
+    """Administrators set plans up: plans, recommendations, owners, periods, accounts."""
+    return is_administrator(user)
+
+
+def can_export(user: User) -> bool:
+    return can_view_plans(user)
+
+
+def require(allowed: bool, message: str) -> None:
+    """Stop the request with a 403 that says what is not allowed."""
+    if not allowed:
+        raise PermissionDenied(message)

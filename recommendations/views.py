@@ -1,0 +1,159 @@
+"""Pages for signed-in users. Each view: check permission, bind a form, call one service,
+add a message, redirect."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import history, permissions, queries, services
+from .choices import SignOff, Status, rag_for
+from .forms import PlanFilterForm, ReviewForm, StatusUpdateForm
+from .models import Owner, Plan, Recommendation, ReportingPeriod, StatusUpdate
+
+
+CONFLICT_MESSAGE = (
+    "Someone else saved this update while you were editing it. Nothing of yours has been "
+    "saved: compare their version with yours below, then save again."
+)
+
+
+def _get_plan(slug: str) -> Plan:
+    return get_object_or_404(Plan.objects.select_related("executive_lead", "operational_lead"), slug=slug)
+
+
+def _get_recommendation(plan: Plan, number: str) -> Recommendation:
+    try:
+        return queries.recommendation_detail(plan, number)
+    except Recommendation.DoesNotExist:
+        raise Http404(f"Plan {plan.slug} has no recommendation {number}.") from None
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("plan_list")
+
+
+def plan_list(request: HttpRequest) -> HttpResponse:
+    permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
+    return render(request, "recommendations/plan_list.html", {"plans": queries.plans_with_summary()})
+
+
+def plan_table(request: HttpRequest, slug: str) -> HttpResponse:
+    permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
+    plan = _get_plan(slug)
+    form = PlanFilterForm(request.GET or None, owners=Owner.objects.filter(recommendations__plan=plan).distinct())
+    table = queries.plan_table(plan, filters=form.filters() if request.GET else None)
+    return render(
+        request,
+        "recommendations/plan_table.html",
+        {
+            "plan": table.plan,
+            "table": table,
+            "form": form,
+            "query_string": request.GET.urlencode(),
+            "statuses": [(value, label, rag_for(value)) for value, label in Status.choices],
+        },
+    )
+
+
+def recommendation_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse:
+    permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
+    plan = _get_plan(slug)
+    recommendation = _get_recommendation(plan, number)
+    updates = {update.period_id: update for update in recommendation.updates.all()}
+    periods = [(period, updates.get(period.pk)) for period in plan.periods.all()]
+    changes = history.paginate(history.recommendation_history(recommendation), request.GET.get("page"))
+    return render(
+        request,
+        "recommendations/recommendation_detail.html",
+        {
+            "plan": plan,
+            "recommendation": recommendation,
+            "periods": periods,
+            "changes": changes,
+            "can_edit": permissions.can_edit_update(request.user, recommendation),
+            "can_sign_off": permissions.can_sign_off(request.user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def update_edit(request: HttpRequest, slug: str, number: str, period_id: int) -> HttpResponse:
+    plan = _get_plan(slug)
+    recommendation = _get_recommendation(plan, number)
+    permissions.require(
+        permissions.can_edit_update(request.user, recommendation),
+        "Only the lead who owns this recommendation, or an administrator, may record its progress.",
+    )
+    period = get_object_or_404(ReportingPeriod, pk=period_id, plan=plan)
+    update = StatusUpdate.objects.filter(recommendation=recommendation, period=period).first()
+    initial = {"version": update.version if update else 0}
+    if update:
+        initial |= {"status": update.status, "text": update.text, "no_evidence_reason": update.no_evidence_reason}
+    form = StatusUpdateForm(request.POST or None, initial=initial, evidence_count=0)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.record_update(
+                recommendation=recommendation,
+                period=period,
+                status=data["status"],
+                text=data["text"],
+                no_evidence_reason=data["no_evidence_reason"],
+                author=request.user,
+                expected_version=data["version"],
+                sign_off=SignOff.SUBMITTED if "submit" in request.POST else None,
+            )
+        except services.ConflictError as error:
+            # Keep the editor's words, show the other version beside them, and let the next
+            # save go through now that they have seen it.
+            conflict = error.current
+            data = request.POST.copy()
+            data["version"] = conflict.version if conflict else 0
+            form = StatusUpdateForm(data, evidence_count=0)
+            form.is_valid()
+            form.add_error(None, CONFLICT_MESSAGE)
+        else:
+            messages.success(
+                request,
+                f"Update for {period.label} saved"
+                + (" and submitted for sign-off." if saved.sign_off == SignOff.SUBMITTED else " as a draft."),
+            )
+            return redirect(recommendation)
+    return render(
+        request,
+        "recommendations/update_form.html",
+        {"plan": plan, "recommendation": recommendation, "period": period, "update": update, "form": form, "conflict": conflict},
+        status=409 if conflict else (400 if form.errors else 200),
+    )
+
+
+@require_POST
+def update_sign_off(request: HttpRequest, slug: str, number: str, period_id: int) -> HttpResponse:
+    plan = _get_plan(slug)
+    recommendation = _get_recommendation(plan, number)
+    update = get_object_or_404(StatusUpdate, recommendation=recommendation, period_id=period_id)
+    action = request.POST.get("action")
+    if action == "submit":
+        permissions.require(
+            permissions.can_edit_update(request.user, recommendation),
+            "Only the lead who owns this recommendation may submit its update.",
+        )
+        target = SignOff.SUBMITTED
+    elif action in ("approve", "return"):
+        permissions.require(permissions.can_sign_off(request.user), "Only executives sign updates off.")
+        target = SignOff.APPROVED if action == "approve" else SignOff.RETURNED
+    else:
+        raise Http404("Unknown sign-off action.")
+    form = ReviewForm(request.POST)
+    form.is_valid()
+    try:
+        services.change_sign_off(update=update, to=target, by=request.user, comment=form.cleaned_data.get("comment", ""))
+    except services.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Update for {update.period.label}: {SignOff(target).label.lower()}.")
+    return redirect(recommendation)

@@ -1,0 +1,47 @@
+import pytest
+
+from recommendations import demo
+from tests.factories import OwnerFactory, UserFactory
+
+
+@pytest.fixture
+def lead(db):
+    """A lead with an owner record linked to their account."""
+    user = UserFactory(username="lead-owner", role="Lead")
+    OwnerFactory(name="Owning Lead", user=user)
+    return user
+
+
+@pytest.fixture
+def colleague(db):
+    user = UserFactory(username="lead-colleague", role="Lead")
+    OwnerFactory(name="Colleague Lead", user=user)
+    return user
+
+
+@pytest.fixture
+def executive(db):
+    return UserFactory(username="executive", role="Executive")
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(username="administrator", role="Administrator")
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but with no role in any plan."""
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def demo_plan(db):
+    accounts = demo.load_accounts()
+    return demo.load_plan(accounts=accounts, by=accounts["admin"])
+
+
+@pytest.fixture
+def lead_client(client, lead):
+    client.force_login(lead)
+    return client

@@ -1,0 +1,157 @@
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from recommendations.choices import Status
+from tests.factories import (
+    PeriodFactory,
+    PlanFactory,
+    RecommendationFactory,
+    StatusUpdateFactory,
+    build_plan,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def table_url(plan, **params):
+    url = reverse("plan_table", args=[plan.slug])
+    if params:
+        url += "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    return url
+
+
+def test_the_demo_plan_table_shows_the_published_rows(client, demo_plan, lead):
+    client.force_login(lead)
+    page = client.get(table_url(demo_plan)).content.decode()
+    for text in [
+        "Strategic / Executive Lead",
+        "D/Supt Abbie Leeson",
+        "In response to the Super Complaint submitted by the Suzy Lamplugh Trust",
+        "Initial action plan response",
+        "March 2026 update",
+        "Chief Constables",
+        "7.1",
+        "Processes should be put in place to make sure this system capability",
+        "10.2",
+        "10.3",
+        "Makes appropriate use",
+        "Uses the skills and",
+        "Long-term solution via RMS change through Minerva project",
+        "timeframe for delivery cannot be",
+        "HIOWC has reviewed all training content",
+    ]:
+        assert text in page, text
+    assert page.index(">7<") < page.index(">10<")
+
+
+def test_recommendations_sort_naturally_seven_before_ten(client, lead):
+    plan = PlanFactory()
+    for number in ["10", "7", "16", "9"]:
+        RecommendationFactory(plan=plan, number=number)
+    client.force_login(lead)
+    page = client.get(table_url(plan)).content.decode()
+    positions = [page.index(f">{n}<span") for n in ["7", "9", "10", "16"]]
+    assert positions == sorted(positions)
+
+
+def test_filter_by_status_keeps_only_matching_rows(client, lead):
+    plan = PlanFactory()
+    period = PeriodFactory(plan=plan)
+    StatusUpdateFactory(
+        recommendation=RecommendationFactory(plan=plan, number="1", text="Alpha work"),
+        period=period,
+        status=Status.AT_RISK,
+    )
+    StatusUpdateFactory(
+        recommendation=RecommendationFactory(plan=plan, number="2", text="Bravo work"),
+        period=period,
+        status=Status.COMPLETE,
+    )
+    client.force_login(lead)
+    page = client.get(table_url(plan, status="at_risk")).content.decode()
+    assert "Alpha work" in page
+    assert "Bravo work" not in page
+    assert "Showing 1 of 2 recommendations" in page
+
+
+def test_filter_by_owner_overdue_and_free_text(client, lead):
+    plan = PlanFactory()
+    late = RecommendationFactory(plan=plan, number="1", text="Late item", due_date=dt.date(2020, 1, 1))
+    RecommendationFactory(plan=plan, number="2", text="Future item", due_date=dt.date(2099, 1, 1))
+    done = RecommendationFactory(plan=plan, number="3", text="Done item", due_date=dt.date(2020, 1, 1))
+    StatusUpdateFactory(recommendation=done, period=PeriodFactory(plan=plan), status=Status.COMPLETE)
+    client.force_login(lead)
+
+    overdue = client.get(table_url(plan, overdue="on")).content.decode()
+    assert "Late item" in overdue and "Future item" not in overdue and "Done item" not in overdue
+
+    by_owner = client.get(table_url(plan, owner=late.owner_id)).content.decode()
+    assert "Late item" in by_owner and "Future item" not in by_owner
+
+    search = client.get(table_url(plan, q="FUTURE")).content.decode()
+    assert "Future item" in search and "Late item" not in search
+
+
+def test_an_invalid_filter_value_shows_a_message_not_an_error(client, lead):
+    plan = build_plan(recommendations=2)
+    client.force_login(lead)
+    response = client.get(table_url(plan, status="nonsense", owner="abc"))
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_filters_are_plain_get_links_that_survive_a_reload(client, lead):
+    plan = build_plan(recommendations=3)
+    client.force_login(lead)
+    page = client.get(table_url(plan, q="zzz-nothing")).content.decode()
+    assert 'method="get"' in page
+    assert 'value="zzz-nothing"' in page
+    assert "No recommendations match these filters" in page
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_plan_table_query_count_does_not_grow_with_recommendations(client, lead):
+    small = build_plan(recommendations=2, periods=3, subs=2)
+    large = build_plan(recommendations=50, periods=3, subs=2)
+    client.force_login(lead)
+    count_queries(client, table_url(small))  # warm the session and caches
+    assert count_queries(client, table_url(small)) == count_queries(client, table_url(large))
+
+
+def test_plan_list_query_count_does_not_grow_with_plans(client, lead):
+    build_plan(recommendations=2)
+    client.force_login(lead)
+    few = count_queries(client, reverse("plan_list"))
+    for _ in range(5):
+        build_plan(recommendations=4)
+    assert count_queries(client, reverse("plan_list")) == few
+
+
+def test_plan_list_summarises_totals_complete_and_overdue(client, lead):
+    plan = PlanFactory(title="Summary plan")
+    period = PeriodFactory(plan=plan)
+    RecommendationFactory(plan=plan, due_date=dt.date(2020, 1, 1))
+    done = RecommendationFactory(plan=plan, due_date=dt.date(2020, 1, 1))
+    StatusUpdateFactory(recommendation=done, period=period, status=Status.COMPLETE)
+    RecommendationFactory(plan=plan, due_date=dt.date(2099, 1, 1))
+    client.force_login(lead)
+    response = client.get(reverse("plan_list"))
+    summary = next(p for p in response.context["plans"] if p.pk == plan.pk)
+    assert (summary.total, summary.finished, summary.overdue) == (3, 1, 1)
+
+
+def test_unknown_plan_is_a_404_page(client, lead):
+    client.force_login(lead)
+    response = client.get("/plans/no-such-plan/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
