@@ -24,6 +24,9 @@ class PlanFilterForm(forms.Form):
         label="Owner", required=False, queryset=Owner.objects.all(), empty_label="Any owner"
     )
     overdue = forms.BooleanField(label="Overdue only", required=False)
+    stale = forms.BooleanField(label="No update for the latest period", required=False)
+    awaiting = forms.BooleanField(label="Awaiting sign-off", required=False)
+    slipped = forms.BooleanField(label="Deadline moved", required=False)
 
     def __init__(self, *args, owners=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -39,6 +42,9 @@ class PlanFilterForm(forms.Form):
             owner_id=owner.pk if owner else None,
             overdue=bool(data.get("overdue")),
             q=(data.get("q") or "").strip(),
+            no_current_update=bool(data.get("stale")),
+            awaiting_sign_off=bool(data.get("awaiting")),
+            slipped=bool(data.get("slipped")),
         )
 
 

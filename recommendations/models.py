@@ -5,6 +5,7 @@ what the row held before.
 """
 
 import re
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -234,3 +235,57 @@ class StatusUpdate(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    # The stored name is ours, never the uploader's: the original name is kept in a column.
+    return f"evidence/{instance.update.recommendation.plan_id}/{uuid.uuid4().hex}"
+
+
+class Evidence(models.Model):
+    """A file attached to an update as evidence of progress or completion.
+
+    Stored under MEDIA_ROOT (outside the web root) and only served through a view that checks
+    permissions.
+    """
+
+    update = models.ForeignKey(StatusUpdate, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    description = models.CharField(max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["update", "uploaded_at", "id"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class DueDateChange(models.Model):
+    """A moved deadline: the old and new date, who moved it, when and why."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="due_date_changes"
+    )
+    old_date = models.DateField(null=True, blank=True)
+    new_date = models.DateField(null=True, blank=True)
+    reason = models.TextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recommendation", "changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation}: {self.old_date} -> {self.new_date}"

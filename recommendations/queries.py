@@ -17,7 +17,15 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from .choices import FINISHED_STATUSES, SignOff
-from .models import Owner, Plan, Recommendation, ReportingPeriod, StatusUpdate, SubRecommendation
+from .models import (
+    DueDateChange,
+    Owner,
+    Plan,
+    Recommendation,
+    ReportingPeriod,
+    StatusUpdate,
+    SubRecommendation,
+)
 
 
 @dataclass(frozen=True)
@@ -28,10 +36,23 @@ class PlanFilters:
     owner_id: int | None = None
     overdue: bool = False
     q: str = ""
+    no_current_update: bool = False  # nothing recorded for the latest reporting period
+    awaiting_sign_off: bool = False
+    slipped: bool = False  # the due date has been moved at least once
 
     @property
     def active(self) -> bool:
-        return bool(self.status or self.owner_id or self.overdue or self.q)
+        return any(
+            (
+                self.status,
+                self.owner_id,
+                self.overdue,
+                self.q,
+                self.no_current_update,
+                self.awaiting_sign_off,
+                self.slipped,
+            )
+        )
 
 
 @dataclass
@@ -43,6 +64,7 @@ class PlanSnapshot:
     recommendations: list[Recommendation]
     subrecommendations: dict[int, list[SubRecommendation]]
     updates: dict[tuple[int, int], StatusUpdate]
+    slips: dict[int, int] = field(default_factory=dict)
     as_of: dt.datetime | None = None
 
 
@@ -55,6 +77,11 @@ class PlanRow:
     cells: list[StatusUpdate | None]
     current: StatusUpdate | None
     overdue: bool
+    slips: int = 0
+
+    @property
+    def awaiting_sign_off(self) -> bool:
+        return any(cell is not None and cell.sign_off == SignOff.SUBMITTED for cell in self.cells)
 
     @property
     def status(self) -> str:
@@ -147,7 +174,20 @@ def plan_snapshot(
                 "author"
             )
         }
-    return PlanSnapshot(plan, periods, recommendations, subs, updates)
+    return PlanSnapshot(plan, periods, recommendations, subs, updates, _slips(plan, as_of=None))
+
+
+def _slips(plan: Plan, *, as_of: dt.datetime | None) -> dict[int, int]:
+    """How many times each recommendation's due date has been moved (by `as_of`)."""
+    changes = DueDateChange.objects.filter(recommendation__plan=plan)
+    if as_of is not None:
+        changes = changes.filter(changed_at__lte=as_of)
+    return dict(
+        changes.order_by()
+        .values("recommendation_id")
+        .annotate(n=Count("id"))
+        .values_list("recommendation_id", "n")
+    )
 
 
 def _latest_versions(history: QuerySet) -> list:
@@ -202,7 +242,15 @@ def _historical_snapshot(plan: Plan, *, as_of: dt.datetime, approved_only: bool)
         ):
             updates[(record.recommendation_id, record.period_id)] = record.instance
         _attach_authors(updates.values())
-    return PlanSnapshot(historical_plan, periods, recommendations, dict(subs), updates, as_of)
+    return PlanSnapshot(
+        historical_plan,
+        periods,
+        recommendations,
+        dict(subs),
+        updates,
+        _slips(plan, as_of=as_of),
+        as_of,
+    )
 
 
 def _approved_updates(
@@ -256,6 +304,12 @@ def _keep(row: PlanRow, filters: PlanFilters) -> bool:
         return False
     if filters.overdue and not row.overdue:
         return False
+    if filters.no_current_update and row.cells and row.cells[-1] is not None:
+        return False
+    if filters.awaiting_sign_off and not row.awaiting_sign_off:
+        return False
+    if filters.slipped and not row.slips:
+        return False
     return not (filters.q and not _matches_text(row, filters.q.casefold()))
 
 
@@ -272,6 +326,7 @@ def build_rows(snapshot: PlanSnapshot, *, on: dt.date) -> list[PlanRow]:
                 cells=cells,
                 current=current,
                 overdue=is_overdue(rec, current, on),
+                slips=snapshot.slips.get(rec.pk, 0),
             )
         )
     return rows
@@ -353,7 +408,9 @@ def recommendation_detail(plan: Plan, number: str) -> Recommendation:
     return (
         Recommendation.objects.select_related("plan", "owner")
         .prefetch_related(
-            Prefetch("subrecommendations", queryset=SubRecommendation.objects.select_related("owner")),
+            Prefetch(
+                "subrecommendations", queryset=SubRecommendation.objects.select_related("owner")
+            ),
             Prefetch(
                 "updates",
                 queryset=StatusUpdate.objects.select_related("period", "author", "reviewed_by"),

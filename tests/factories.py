@@ -96,9 +96,7 @@ class StatusUpdateFactory(factory.django.DjangoModelFactory):
         model = StatusUpdate
 
     recommendation = factory.SubFactory(RecommendationFactory)
-    period = factory.SubFactory(
-        PeriodFactory, plan=factory.SelfAttribute("..recommendation.plan")
-    )
+    period = factory.SubFactory(PeriodFactory, plan=factory.SelfAttribute("..recommendation.plan"))
     status = Status.ON_TRACK
     text = factory.Faker("paragraph")
     recorded_at = factory.LazyFunction(timezone.now)

@@ -80,10 +80,16 @@ def test_filter_by_status_keeps_only_matching_rows(client, lead):
 
 def test_filter_by_owner_overdue_and_free_text(client, lead):
     plan = PlanFactory()
-    late = RecommendationFactory(plan=plan, number="1", text="Late item", due_date=dt.date(2020, 1, 1))
+    late = RecommendationFactory(
+        plan=plan, number="1", text="Late item", due_date=dt.date(2020, 1, 1)
+    )
     RecommendationFactory(plan=plan, number="2", text="Future item", due_date=dt.date(2099, 1, 1))
-    done = RecommendationFactory(plan=plan, number="3", text="Done item", due_date=dt.date(2020, 1, 1))
-    StatusUpdateFactory(recommendation=done, period=PeriodFactory(plan=plan), status=Status.COMPLETE)
+    done = RecommendationFactory(
+        plan=plan, number="3", text="Done item", due_date=dt.date(2020, 1, 1)
+    )
+    StatusUpdateFactory(
+        recommendation=done, period=PeriodFactory(plan=plan), status=Status.COMPLETE
+    )
     client.force_login(lead)
 
     overdue = client.get(table_url(plan, overdue="on")).content.decode()

@@ -8,11 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import history, permissions, queries, services
-from .choices import SignOff, Status, rag_for
-from .forms import PlanFilterForm, ReviewForm, StatusUpdateForm
-from .models import Owner, Plan, Recommendation, ReportingPeriod, StatusUpdate
-
+from .. import history, permissions, queries, services
+from ..choices import SignOff, Status, rag_for
+from ..forms import PlanFilterForm, ReviewForm, StatusUpdateForm
+from ..models import Owner, Plan, Recommendation, ReportingPeriod, StatusUpdate
 
 CONFLICT_MESSAGE = (
     "Someone else saved this update while you were editing it. Nothing of yours has been "
@@ -21,7 +20,9 @@ CONFLICT_MESSAGE = (
 
 
 def _get_plan(slug: str) -> Plan:
-    return get_object_or_404(Plan.objects.select_related("executive_lead", "operational_lead"), slug=slug)
+    return get_object_or_404(
+        Plan.objects.select_related("executive_lead", "operational_lead"), slug=slug
+    )
 
 
 def _get_recommendation(plan: Plan, number: str) -> Recommendation:
@@ -37,13 +38,17 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def plan_list(request: HttpRequest) -> HttpResponse:
     permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
-    return render(request, "recommendations/plan_list.html", {"plans": queries.plans_with_summary()})
+    return render(
+        request, "recommendations/plan_list.html", {"plans": queries.plans_with_summary()}
+    )
 
 
 def plan_table(request: HttpRequest, slug: str) -> HttpResponse:
     permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
     plan = _get_plan(slug)
-    form = PlanFilterForm(request.GET or None, owners=Owner.objects.filter(recommendations__plan=plan).distinct())
+    form = PlanFilterForm(
+        request.GET or None, owners=Owner.objects.filter(recommendations__plan=plan).distinct()
+    )
     table = queries.plan_table(plan, filters=form.filters() if request.GET else None)
     return render(
         request,
@@ -64,7 +69,9 @@ def recommendation_detail(request: HttpRequest, slug: str, number: str) -> HttpR
     recommendation = _get_recommendation(plan, number)
     updates = {update.period_id: update for update in recommendation.updates.all()}
     periods = [(period, updates.get(period.pk)) for period in plan.periods.all()]
-    changes = history.paginate(history.recommendation_history(recommendation), request.GET.get("page"))
+    changes = history.paginate(
+        history.recommendation_history(recommendation), request.GET.get("page")
+    )
     return render(
         request,
         "recommendations/recommendation_detail.html",
@@ -91,7 +98,11 @@ def update_edit(request: HttpRequest, slug: str, number: str, period_id: int) ->
     update = StatusUpdate.objects.filter(recommendation=recommendation, period=period).first()
     initial = {"version": update.version if update else 0}
     if update:
-        initial |= {"status": update.status, "text": update.text, "no_evidence_reason": update.no_evidence_reason}
+        initial |= {
+            "status": update.status,
+            "text": update.text,
+            "no_evidence_reason": update.no_evidence_reason,
+        }
     form = StatusUpdateForm(request.POST or None, initial=initial, evidence_count=0)
     conflict = None
     if request.method == "POST" and form.is_valid():
@@ -120,13 +131,24 @@ def update_edit(request: HttpRequest, slug: str, number: str, period_id: int) ->
             messages.success(
                 request,
                 f"Update for {period.label} saved"
-                + (" and submitted for sign-off." if saved.sign_off == SignOff.SUBMITTED else " as a draft."),
+                + (
+                    " and submitted for sign-off."
+                    if saved.sign_off == SignOff.SUBMITTED
+                    else " as a draft."
+                ),
             )
             return redirect(recommendation)
     return render(
         request,
         "recommendations/update_form.html",
-        {"plan": plan, "recommendation": recommendation, "period": period, "update": update, "form": form, "conflict": conflict},
+        {
+            "plan": plan,
+            "recommendation": recommendation,
+            "period": period,
+            "update": update,
+            "form": form,
+            "conflict": conflict,
+        },
         status=409 if conflict else (400 if form.errors else 200),
     )
 
@@ -144,16 +166,22 @@ def update_sign_off(request: HttpRequest, slug: str, number: str, period_id: int
         )
         target = SignOff.SUBMITTED
     elif action in ("approve", "return"):
-        permissions.require(permissions.can_sign_off(request.user), "Only executives sign updates off.")
+        permissions.require(
+            permissions.can_sign_off(request.user), "Only executives sign updates off."
+        )
         target = SignOff.APPROVED if action == "approve" else SignOff.RETURNED
     else:
         raise Http404("Unknown sign-off action.")
     form = ReviewForm(request.POST)
     form.is_valid()
     try:
-        services.change_sign_off(update=update, to=target, by=request.user, comment=form.cleaned_data.get("comment", ""))
+        services.change_sign_off(
+            update=update, to=target, by=request.user, comment=form.cleaned_data.get("comment", "")
+        )
     except services.WorkflowError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Update for {update.period.label}: {SignOff(target).label.lower()}.")
+        messages.success(
+            request, f"Update for {update.period.label}: {SignOff(target).label.lower()}."
+        )
     return redirect(recommendation)

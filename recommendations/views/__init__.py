@@ -1,0 +1,2 @@
+"""Views, one module per area: plans (table, recommendation, updates, sign-off), and the others
+named after what they serve."""
