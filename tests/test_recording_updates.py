@@ -114,7 +114,7 @@ def test_a_second_editor_is_refused_and_both_texts_are_kept(lead_client, lead, o
 
 
 def test_unknown_recommendation_or_period_is_a_404(lead_client, owned):
-    rec, period = owned
+    rec, _period = owned
     assert lead_client.get(f"/plans/{rec.plan.slug}/recommendations/999/").status_code == 404
     other_plan_period = PeriodFactory()
     assert lead_client.get(edit_url(rec, other_plan_period)).status_code == 404
@@ -130,7 +130,7 @@ def test_a_lead_cannot_record_progress_on_another_leads_recommendation(client, c
 
 
 def test_pages_need_sign_in(client, owned):
-    rec, period = owned
+    rec, _period = owned
     for url in ["/", "/plans/", rec.plan.get_absolute_url(), rec.get_absolute_url()]:
         response = client.get(url)
         assert response.status_code == 302
