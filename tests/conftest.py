@@ -4,6 +4,13 @@ from recommendations import demo
 from tests.factories import OwnerFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded files go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def lead(db):
     """A lead with an owner record linked to their account."""
