@@ -1,10 +1,12 @@
 from django.urls import path
 
-from .views import plans
+from .views import imports, plans
 
 urlpatterns = [
     path("", plans.home, name="home"),
     path("plans/", plans.plan_list, name="plan_list"),
+    path("plans/import/", imports.import_upload, name="import_upload"),
+    path("plans/import/confirm/", imports.import_confirm, name="import_confirm"),
     path("plans/<slug:slug>/", plans.plan_table, name="plan_table"),
     path(
         "plans/<slug:slug>/recommendations/<str:number>/",
