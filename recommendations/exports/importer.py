@@ -759,36 +759,37 @@ class _Reader:
             values = grid[index]
             if all(_is_blank(_at(values, column.index)) for column in columns):
                 continue
+            before = len(self.preview.problems)
             row = self.read_row(index + 1, values, by_kind, columns)
-            if row is None:
-                continue
             if row.number in first_row:
                 self.problem(
                     f"recommendation {row.number} is already on row {first_row[row.number]}.",
                     **self.where(index + 1, by_kind[NUMBER]),
                 )
-                continue
-            first_row[row.number] = index + 1
-            self.preview.recommendations.append(row)
+            elif row.number:
+                first_row[row.number] = index + 1
+            # Rows with problems stay out of the preview, which shows what would be saved.
+            if len(self.preview.problems) == before:
+                self.preview.recommendations.append(row)
         if not self.preview.recommendations and self.preview.ok:
             self.problem(
                 "There are no recommendations under the header row.",
                 **self.where(self.preview.header_row),
             )
 
-    def read_row(self, number: int, values, by_kind, columns) -> RecommendationRow | None:
-        """One recommendation, or None if any of its cells has a problem (reported)."""
+    def read_row(self, number: int, values, by_kind, columns) -> RecommendationRow:
+        """One recommendation; problems with its cells are reported as they are found."""
         problems = self.preview.problems
         before = len(problems)
 
-        def cell(reader, column: Column | None):
+        def cell(reader, column: Column | None, default=""):
             if column is None:
-                return reader(None)
+                return default
             try:
                 return reader(_at(values, column.index))
             except CellError as error:
                 self.problem(str(error), **self.where(number, column))
-                return reader(None)
+                return default
 
         rec_number = cell(recommendation_number, by_kind[NUMBER])
         text = cell(limited_text(None), by_kind[TEXT])
@@ -796,8 +797,8 @@ class _Reader:
             self.problem("the recommendation text is missing.", **self.where(number, by_kind[TEXT]))
         row = RecommendationRow(row=number, number=rec_number, text=text)
         row.addressee = cell(limited_text(300), by_kind.get(ADDRESSEE))
-        row.owner = cell(person_value, by_kind.get(OWNER))
-        row.due_date = cell(date_value, by_kind.get(DUE))
+        row.owner = cell(person_value, by_kind.get(OWNER), None)
+        row.due_date = cell(date_value, by_kind.get(DUE), None)
         if row.due_date is None and DUE not in by_kind:
             row.due_date = due_date_in_text(text)
             row.due_date_from_text = row.due_date is not None
@@ -809,7 +810,7 @@ class _Reader:
             elif column.kind == STATUS and column.label in cells:
                 cells[column.label].status = cell(status_value, column)
         row.cells = list(cells.values())
-        return None if len(problems) > before else row
+        return row
 
     def read_subs(self, number: int, values, by_kind, rec_number: str) -> list[SubItem]:
         numbers_column, texts_column = by_kind.get(SUBS), by_kind.get(SUB_TEXTS)

@@ -1,0 +1,711 @@
+"""Importing plans from spreadsheets: reading the layouts forces use, refusing bad files whole,
+and the administrators' upload, preview and confirm pages."""
+
+import datetime as dt
+import html
+import io
+import zipfile
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook
+
+from recommendations.choices import SignOff, Status
+from recommendations.exports import importer
+from recommendations.models import (
+    Owner,
+    Plan,
+    Recommendation,
+    ReportingPeriod,
+    StatusUpdate,
+    SubRecommendation,
+)
+from tests.factories import OwnerFactory, PlanFactory, RecommendationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+INTRODUCTION = (
+    "In response to the Super Complaint submitted by the Suzy Lamplugh Trust, on behalf of the "
+    "National Stalking Consortium."
+)
+REC_7 = (
+    "By 27/03/25, where required, seek changes to their crime recording systems to enable "
+    "staff and officers to document and search for crimes not recorded as the principal crime, "
+    "as included classifications on crime records."
+)
+SUB_7_1 = (
+    "Processes should be put in place to make sure this system capability is effectively used "
+    "by officers and staff."
+)
+INITIAL_7 = (
+    "Long-term solution via RMS change through Minerva project owing to the fact that these "
+    "are not simple fixes. Implementation March 26 earliest."
+)
+MARCH_7 = (
+    "Long-term solution remains embedded with wider system changes required to our crime "
+    "recording system. This is a shared system with multiple forces and subject to ongoing "
+    "review and development. As such, timeframe for delivery cannot be"
+)
+REC_10 = (
+    "By 27/03/25, review and update their learning and training provision relating to "
+    "stalking. Chief constables should also make sure that their policies and practice are "
+    "reviewed and updated in accordance with the findings in the super complaint "
+    "investigation report."
+)
+INITIAL_10 = (
+    "By March 25, HIOWC will review all training content delivered/provided to officers and "
+    "staff to ensure it meets the learning outcomes on stalking within the public protection "
+    "national policing curriculum."
+)
+MARCH_10 = (
+    "HIOWC has reviewed all training content delivered/provided to officers and staff and is "
+    "satisfied that it meets the learning outcomes on stalking within the public protection "
+    "national policing curriculum."
+)
+
+
+# ---------------------------------------------------------------------------- workbooks
+
+
+def to_bytes(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def sheet_with(rows: list[list], title: str = "Sheet1") -> Workbook:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    return workbook
+
+
+def seed_workbook() -> Workbook:
+    """The published HIOWC table: two lines above it, the sub-recommendation header spanning
+    a column of numbers and a column of texts."""
+    workbook = sheet_with(
+        [
+            [INTRODUCTION],
+            ["Strategic / Executive Lead: D/Supt Abbie Leeson"],
+            [],
+            [
+                "Rec No.",
+                "Recomendation",
+                "Sub recommendation/",
+                None,
+                "Rec. Owner",
+                "Initial action plan response",
+                "March 2026 update",
+            ],
+            [7, REC_7, "7.1", SUB_7_1, "Chief Constables", INITIAL_7, MARCH_7],
+            [
+                10,
+                REC_10,
+                "10.2\n10.3",
+                "Makes appropriate use\nUses the skills and",
+                "Cheif Constables",
+                INITIAL_10,
+                MARCH_10,
+            ],
+        ]
+    )
+    workbook.active.merge_cells("C4:D4")
+    return workbook
+
+
+RETURN_HEADER = [
+    "Rec No.",
+    "Recommendation",
+    "Sub recommendation",
+    "Addressee",
+    "Owner",
+    "Initial action plan response",
+    "March 2026 update",
+    "Status (March 2026 update)",
+    "RAG",
+    "Due date",
+    "Last updated",
+]
+
+
+def return_workbook(rows: list[list] | None = None, plan_rows: list[list] | None = None):
+    """Our own export's layout: a Plan sheet of details and a Return sheet."""
+    workbook = Workbook()
+    plan = workbook.active
+    plan.title = "Plan"
+    for row in plan_rows or [
+        ["Plan title", "Stalking plan (imported)"],
+        ["Plan slug", "stalking-imported"],
+        ["Report", "Stalking super-complaint investigation report"],
+        ["Publishing body", "HMICFRS, the College of Policing and the IOPC"],
+        ["Report date", dt.date(2024, 9, 27)],
+        ["Complainant", "Suzy Lamplugh Trust"],
+        ["Strategic / Executive Lead", "D/Supt Abbie Leeson"],
+        ["Operational Lead", "DCI Sam Carter"],
+        ["Response deadline", "22/11/2024"],
+        ["Period", "March 2026 update"],
+        ["As at", "2026-04-01 10:00"],
+    ]:
+        plan.append(row)
+    sheet = workbook.create_sheet("Return")
+    sheet.append(["Stalking plan (imported)"])
+    sheet.append([])
+    sheet.append(RETURN_HEADER)
+    for row in rows or [
+        [
+            "7",
+            REC_7,
+            f"7.1 {SUB_7_1}",
+            "Chief Constables",
+            "D/Supt Abbie Leeson",
+            INITIAL_7,
+            MARCH_7,
+            "At risk",
+            "Amber",
+            dt.datetime(2025, 3, 27),
+            dt.datetime(2026, 3, 31, 12, 0),
+        ],
+        [
+            "10",
+            REC_10,
+            "10.2 Makes appropriate use\n10.3 Uses the skills and",
+            "Chief Constables",
+            "Insp Jo Bloggs",
+            INITIAL_10,
+            "",
+            "",
+            "",
+            "27 March 2025",
+            None,
+        ],
+    ]:
+        sheet.append(row)
+    return workbook
+
+
+def read(workbook, **options) -> importer.ImportPreview:
+    options.setdefault("filename", "plan.xlsx")
+    return importer.read_plan(to_bytes(workbook), **options)
+
+
+def problems(preview) -> list[str]:
+    return [str(problem) for problem in preview.problems]
+
+
+def table_counts() -> dict[str, int]:
+    """Rows in every table, history tables included."""
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+def plan_contents(plan: Plan) -> dict:
+    """What a plan says, without database ids, owners or dates that the source lacks."""
+    return {
+        "introduction": plan.introduction,
+        "executive_lead": str(plan.executive_lead),
+        "periods": list(plan.periods.values_list("label", flat=True)),
+        "recommendations": [
+            {
+                "number": rec.number,
+                "text": rec.text,
+                "addressee": rec.addressee,
+                "due_date": rec.due_date,
+                "subs": [(sub.number, sub.text) for sub in rec.subrecommendations.all()],
+                "updates": [
+                    (update.period.label, update.text, update.status, update.sign_off)
+                    for update in rec.updates.select_related("period")
+                ],
+            }
+            for rec in plan.recommendations.all()
+        ],
+    }
+
+
+# ---------------------------------------------------------------------------- layouts
+
+
+def test_the_published_seed_layout_imports_to_the_same_plan_as_the_demo_fixture(demo_plan):
+    preview = read(
+        seed_workbook(),
+        filename="hiowc.xlsx",
+        title="Stalking super-complaint action plan",
+        slug="stalking-imported",
+    )
+    assert preview.ok, problems(preview)
+    imported = importer.save_plan(preview)
+
+    assert plan_contents(imported) == plan_contents(demo_plan)
+    assert imported.title == demo_plan.title
+    # The executive lead named above the table is the officer the demo already knows.
+    assert imported.executive_lead == demo_plan.executive_lead
+    assert plan_contents(imported)["recommendations"][1]["subs"] == [
+        ("10.2", "Makes appropriate use"),
+        ("10.3", "Uses the skills and"),
+    ]
+
+
+def test_the_no_and_constabulary_response_layout_gives_one_period_with_its_exact_label():
+    workbook = sheet_with(
+        [
+            ["No.", "Recommendation", "Initial Constabulary Response 21st November 2024"],
+            [
+                "7",
+                "By 27 March 2025, where required, seek changes to their crime recording systems.",
+                "We accept this recommendation. Our initial assessment is that we partially "
+                "comply.",
+            ],
+            ["10", "By 27 March 2025, review and update their learning.", ""],
+        ]
+    )
+    preview = read(workbook, title="Stalking plan")
+    assert preview.ok, problems(preview)
+    plan = importer.save_plan(preview)
+
+    assert list(plan.periods.values_list("label", flat=True)) == [
+        "Initial Constabulary Response 21st November 2024"
+    ]
+    seven, ten = plan.recommendations.all()
+    assert seven.due_date == ten.due_date == dt.date(2025, 3, 27)
+    assert seven.updates.get().text.startswith("We accept this recommendation.")
+    assert not ten.updates.exists()
+
+
+def test_our_own_return_layout_brings_in_plan_details_owners_statuses_and_due_dates():
+    leeson = OwnerFactory(rank="D/Supt", name="Abbie Leeson")
+    preview = read(return_workbook(), filename="return.xlsx", title="")
+    assert preview.ok, problems(preview)
+    assert preview.warnings == []
+    plan = importer.save_plan(preview)
+
+    assert (plan.slug, plan.title) == ("stalking-imported", "Stalking plan (imported)")
+    assert plan.report_date == dt.date(2024, 9, 27)
+    assert plan.response_deadline == dt.date(2024, 11, 22)
+    assert plan.report_publisher == "HMICFRS, the College of Policing and the IOPC"
+    assert plan.executive_lead == leeson
+    assert (plan.operational_lead.rank, plan.operational_lead.name) == ("DCI", "Sam Carter")
+
+    seven, ten = plan.recommendations.order_by("sort_key")
+    assert seven.owner == leeson
+    assert (ten.owner.rank, ten.owner.name) == ("Insp", "Jo Bloggs")
+    assert seven.due_date == ten.due_date == dt.date(2025, 3, 27)
+    assert list(seven.subrecommendations.values_list("number", "text")) == [("7.1", SUB_7_1)]
+    march = seven.updates.get(period__label="March 2026 update")
+    assert (march.text, march.status, march.sign_off) == (MARCH_7, Status.AT_RISK, SignOff.APPROVED)
+    assert seven.updates.get(period__label="Initial action plan response").status == ""
+    assert list(ten.updates.values_list("period__label", flat=True)) == [
+        "Initial action plan response"
+    ]
+    assert Owner.objects.filter(name="Abbie Leeson").count() == 1
+
+
+def test_the_title_and_address_given_on_the_form_win_over_the_plan_sheet():
+    preview = read(return_workbook(), title="Renamed plan", slug="renamed")
+    assert (preview.title, preview.slug) == ("Renamed plan", "renamed")
+
+
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [
+        ("Rec No.", importer.NUMBER),
+        ("No.", importer.NUMBER),
+        ("Number", importer.NUMBER),
+        ("REF", importer.NUMBER),
+        ("Recommendation", importer.TEXT),
+        ("Recomendation", importer.TEXT),
+        ("Recommendation text", importer.TEXT),
+        ("Sub recommendation/", importer.SUBS),
+        ("Sub-recommendations", importer.SUBS),
+        ("Evidence requirements", importer.SUBS),
+        ("Addressee", importer.ADDRESSEE),
+        ("Rec. Owner", importer.ADDRESSEE),
+        ("Addressed to", importer.ADDRESSEE),
+        ("Owner", importer.OWNER),
+        ("Lead", importer.OWNER),
+        ("Accountable owner", importer.OWNER),
+        ("Force lead", importer.OWNER),
+        ("Due date", importer.DUE),
+        ("Deadline", importer.DUE),
+        ("Status", importer.STATUS),
+        ("Status (March 2026 update)", importer.STATUS),
+        ("RAG", importer.IGNORED),
+        ("Last updated", importer.IGNORED),
+        ("Initial action plan response", importer.PERIOD),
+        ("March 2026 update", importer.PERIOD),
+        ("Initial Constabulary Response 21st November 2024", importer.PERIOD),
+        ("6-month update", importer.PERIOD),
+        ("Progress update Q3", importer.PERIOD),
+        ("Notes", importer.UNKNOWN),
+    ],
+)
+def test_headers_are_recognised_by_meaning_not_spelling(header, kind):
+    assert importer.classify(header)[0] == kind
+
+
+@pytest.mark.parametrize(
+    ("numbers", "texts", "expected"),
+    [
+        ("7.1 - Processes should be in place.", "", [("7.1", "Processes should be in place.")]),
+        ("7.1 Processes should be in place.", "", [("7.1", "Processes should be in place.")]),
+        ("7.1: Processes should be in place.", "", [("7.1", "Processes should be in place.")]),
+        (
+            "7.1 - Evidence requirements of progress/completion: a report\nand a policy\n"
+            "7.2 Training",
+            "",
+            [
+                ("7.1", "Evidence requirements of progress/completion: a report\nand a policy"),
+                ("7.2", "Training"),
+            ],
+        ),
+        ("10.2 10.3", "", [("10.2", ""), ("10.3", "")]),
+        ("10.2\n10.3", "First\nSecond", [("10.2", "First"), ("10.3", "Second")]),
+        ("7.1", "A text\nover two lines", [("7.1", "A text\nover two lines")]),
+        ("", "7.1 - Only in the text column", [("7.1", "Only in the text column")]),
+        ("", "", []),
+    ],
+)
+def test_sub_recommendations_are_read_with_numbers_leading_or_in_their_own_column(
+    numbers, texts, expected
+):
+    subs = importer.parse_subs(numbers, texts)
+    assert [(sub.number, sub.text) for sub in subs] == expected
+
+
+def test_numbers_and_texts_that_do_not_pair_up_are_a_problem_on_their_row():
+    workbook = seed_workbook()
+    workbook.active["D6"] = "Makes appropriate use Uses the skills and"
+    preview = read(workbook, title="Seed")
+    assert problems(preview) == [
+        'Sheet "Sheet1", row 6, column C (Sub recommendation/): 2 sub-recommendation numbers '
+        "(10.2, 10.3) but 1 lines of text: put each text on its own line, in the order of the "
+        "numbers."
+    ]
+
+
+def test_a_plain_status_column_speaks_of_the_last_period():
+    workbook = sheet_with(
+        [
+            ["Ref", "Recommendation", "6-month update", "Progress update Q3", "Status"],
+            ["1", "Do a thing.", "Started.", "Nearly there.", "on track"],
+        ]
+    )
+    preview = read(workbook, title="Audit")
+    assert preview.ok, problems(preview)
+    cells = preview.recommendations[0].cells
+    assert [(cell.period, cell.status) for cell in cells] == [
+        ("6-month update", ""),
+        ("Progress update Q3", Status.ON_TRACK),
+    ]
+
+
+def test_every_problem_is_reported_with_sheet_row_and_column():
+    rows = [
+        ["7", REC_7, "", "", "", "", "", "Excellent", "", "", ""],
+        ["", "A recommendation without its number.", "", "", "", "", "", "", "", "", ""],
+        ["7", "The same number again.", "", "", "", "", "", "", "", "", ""],
+        ["8", "A date nobody can read.", "", "", "", "", "", "", "", "soon-ish", ""],
+        ["9", 42, "", "", "", "", "", "", "", "", ""],
+        ["11", "A formula for an update.", "", "", "", "", "=A1&B1", "", "", "", ""],
+        ["12", "Fine.", "", "", "", "", "", "Complete", "", "", ""],
+    ]
+    preview = read(return_workbook(rows))
+    assert problems(preview) == [
+        'Sheet "Return", row 4, column H (Status (March 2026 update)): "Excellent" is not a '
+        'status. Use one of "Not started", "On track", "At risk", "Off track", "Complete", '
+        '"Closed".',
+        'Sheet "Return", row 5, column A (Rec No.): the recommendation number is missing.',
+        'Sheet "Return", row 6, column A (Rec No.): recommendation 7 is already on row 4.',
+        'Sheet "Return", row 7, column J (Due date): "soon-ish" is not a date this import can '
+        "read: write it as 27/03/2025.",
+        'Sheet "Return", row 8, column B (Recommendation): should be text but holds the number 42.',
+        'Sheet "Return", row 9, column G (March 2026 update): holds a formula (=A1&B1), not '
+        "text: paste its value as text instead.",
+    ]
+    assert [row.number for row in preview.recommendations] == ["12"]
+
+
+def test_unknown_columns_are_warnings_and_are_left_out():
+    workbook = sheet_with(
+        [
+            ["Rec No.", "Recommendation", "Notes", "March 2026 update"],
+            ["7", "Seek changes.", "Ask Jo", "Done."],
+        ]
+    )
+    preview = read(workbook, title="Plan")
+    assert preview.ok
+    assert [str(w) for w in preview.warnings] == [
+        'Sheet "Sheet1", row 1, column C (Notes): is not a column this import knows; ignored.'
+    ]
+    assert preview.periods == ["March 2026 update"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"Rec No.,Recommendation\n7,Seek changes\n", "This file is not an Excel workbook"),
+        (b"", "This file is not an Excel workbook"),
+        (None, "This file is a zip archive, not an Excel workbook"),
+    ],
+)
+def test_a_file_that_is_not_a_workbook_is_refused_in_plain_words(data, message):
+    if data is None:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("notes.txt", "hello")
+        data = buffer.getvalue()
+    preview = importer.read_plan(data, filename="plan.csv", title="Plan")
+    assert len(preview.problems) == 1
+    assert str(preview.problems[0]).startswith(message)
+
+
+def test_a_sheet_without_a_recognisable_header_row_is_refused():
+    workbook = sheet_with([["Action", "Who"], ["Seek changes", "Jo"]], title="Actions")
+    assert problems(read(workbook, title="Plan")) == [
+        'No header row found: none of the first 15 rows of sheet(s) "Actions" has both a number '
+        'column ("Rec No.", "No.") and a recommendation column ("Recommendation").'
+    ]
+
+
+def test_a_plan_with_the_same_address_is_refused_unless_filling_an_empty_plan_on_purpose():
+    existing = PlanFactory(slug="stalking-imported", title="Already here")
+    refused = read(return_workbook())
+    assert problems(refused) == [
+        'A plan with the address "stalking-imported" already exists (Already here). Choose '
+        "another address, or remove that plan first."
+    ]
+
+    filled = importer.save_plan(read(return_workbook(), into_existing=True))
+    assert filled == existing
+    assert filled.title == "Already here"
+    assert filled.recommendations.count() == 2
+
+    again = read(return_workbook(), into_existing=True)
+    assert "already has recommendations" in problems(again)[0]
+
+
+# ---------------------------------------------------------------------------- all or nothing
+
+
+def test_a_file_with_one_bad_row_is_refused_with_its_row_number_and_changes_nothing(demo_plan):
+    rows = [
+        ["7", REC_7, "", "", "", "Fine.", "", "", "", "", ""],
+        ["10", REC_10, "", "", "", "Fine.", "", "Nearly done", "", "", ""],
+    ]
+    before = table_counts()
+    preview = read(return_workbook(rows))
+    assert [(p.row, p.column) for p in preview.problems] == [(5, 8)]
+    with pytest.raises(importer.ImportRefused, match="row 5"):
+        importer.save_plan(preview)
+    assert table_counts() == before
+
+
+def test_a_failure_while_saving_rolls_back_everything_written_before_it(monkeypatch):
+    preview = read(return_workbook())
+    assert preview.ok
+    before = table_counts()
+
+    def fail(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importer.services, "add_subrecommendation", fail)
+    with pytest.raises(RuntimeError):
+        importer.save_plan(preview)
+    assert table_counts() == before
+
+
+def test_every_row_written_has_history_naming_the_file_and_the_importer():
+    user = UserFactory(username="importer", role="Administrator")
+    plan = importer.save_plan(read(return_workbook(), filename="return 2026.xlsx"), by=user)
+    records = [
+        *Plan.history.filter(id=plan.pk),
+        *ReportingPeriod.history.filter(plan_id=plan.pk),
+        *Recommendation.history.filter(plan_id=plan.pk),
+        *SubRecommendation.history.filter(recommendation__plan=plan),
+        *StatusUpdate.history.filter(recommendation__plan=plan),
+        *Owner.history.all(),
+    ]
+    assert len(records) == 1 + 2 + 2 + 3 + 3 + 3
+    assert {record.history_change_reason for record in records} == {
+        "Imported from return 2026.xlsx"
+    }
+    assert {record.history_user for record in records} == {user}
+
+
+def test_an_owner_is_reused_when_name_and_rank_match_and_created_once_otherwise():
+    existing = OwnerFactory(rank="Supt", name="Jane Doe")
+    rows = [
+        [str(n), f"Recommendation {n}.", "", "", owner, "", "", "", "", "", ""]
+        for n, owner in [(1, "Supt Jane Doe"), (2, "DCI Jane Doe"), (3, "DCI Jane Doe")]
+    ]
+    plan = importer.save_plan(read(return_workbook(rows)))
+    owners = [rec.owner for rec in plan.recommendations.order_by("sort_key")]
+    assert owners[0] == existing
+    assert owners[1] == owners[2] != existing
+    assert (owners[1].rank, owners[1].name) == ("DCI", "Jane Doe")
+
+
+@pytest.mark.parametrize(
+    ("text", "rank", "name"),
+    [
+        ("D/Supt Abbie Leeson", "D/Supt", "Abbie Leeson"),
+        ("T/DCI Sam Carter", "T/DCI", "Sam Carter"),
+        ("Ch Supt Alex Smith", "Ch Supt", "Alex Smith"),
+        ("ACC Pat Jones", "ACC", "Pat Jones"),
+        ("Ms Lee Brown", "Ms", "Lee Brown"),
+        ("Di Martin", "", "Di Martin"),
+        ("Demo Lead", "", "Demo Lead"),
+    ],
+)
+def test_a_leading_rank_is_split_from_the_name(text, rank, name):
+    person = importer.person_value(text)
+    assert (person.rank, person.name) == (rank, name)
+
+
+# ---------------------------------------------------------------------------- the upload page
+
+
+def upload(client, workbook_or_bytes, name="plan.xlsx", **fields):
+    data = (
+        workbook_or_bytes if isinstance(workbook_or_bytes, bytes) else to_bytes(workbook_or_bytes)
+    )
+    fields.setdefault("title", "Imported plan")
+    return client.post(reverse("import_upload"), {"file": SimpleUploadedFile(name, data), **fields})
+
+
+@pytest.fixture
+def admin_client(client, administrator):
+    client.force_login(administrator)
+    return client
+
+
+@pytest.mark.parametrize("who", ["lead", "executive", "outsider"])
+def test_only_administrators_may_import(client, request, who):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(reverse("import_upload")).status_code == 403
+    response = upload(client, seed_workbook())
+    assert response.status_code == 403
+    assert "Only administrators may import plans." in response.content.decode()
+    assert client.post(reverse("import_confirm"), {"token": "x"}).status_code == 403
+    assert not Plan.objects.exists()
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client):
+    response = client.get(reverse("import_upload"))
+    assert response.status_code == 302
+    assert reverse("login") in response.url
+
+
+def test_the_upload_page_shows_a_labelled_form(admin_client):
+    page = admin_client.get(reverse("import_upload")).content.decode()
+    assert '<label for="id_file">Spreadsheet (.xlsx)</label>' in page
+    assert 'enctype="multipart/form-data"' in page
+
+
+def test_a_file_that_is_not_xlsx_is_refused_next_to_the_file_field(admin_client):
+    response = upload(admin_client, b"Rec No.,Recommendation\n7,Seek\n", name="plan.xlsx")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'class="field field-error"' in page
+    assert '<p class="error-message" id="id_file-error">' in page
+    assert "This file is not an Excel workbook (.xlsx)." in page
+    assert not Plan.objects.exists()
+
+
+def test_a_file_over_five_megabytes_is_refused(admin_client):
+    response = upload(admin_client, b"x" * (5 * 1024 * 1024 + 1))
+    assert response.status_code == 400
+    assert "the limit is 5 MB" in response.content.decode()
+
+
+def test_the_preview_lists_problems_and_saves_nothing(admin_client, media_root):
+    before = table_counts()
+    workbook = seed_workbook()
+    workbook.active["A6"] = None
+    response = upload(admin_client, workbook, name="hiowc.xlsx")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "1 problem stops this import" in page
+    assert "Sheet &quot;Sheet1&quot;, row 6, column A (Rec No.):" in page
+    assert "the recommendation number is missing." in page
+    assert "Save this plan" not in page
+    assert table_counts() == before
+    assert not (media_root / "imports").exists() or not any((media_root / "imports").iterdir())
+
+
+def test_a_good_file_is_previewed_then_saved_on_confirmation_with_its_history(
+    admin_client, administrator, media_root
+):
+    response = upload(admin_client, seed_workbook(), name="hiowc plan.xlsx", slug="stalking")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for text in [
+        "Stalking",
+        "/plans/stalking/",
+        "D/Supt Abbie Leeson",
+        "Initial action plan response",
+        "March 2026 update",
+        "Makes appropriate use",
+        "Uses the skills and",
+        "Chief Constables",
+        "timeframe for delivery cannot be",
+        "27 Mar 2025",
+    ]:
+        assert text in page, text
+    assert not Plan.objects.exists()
+    pending = list((media_root / "imports").iterdir())
+    assert len(pending) == 1
+
+    token = admin_client.session["plan_import"]["token"]
+    response = admin_client.post(reverse("import_confirm"), {"token": token})
+    plan = Plan.objects.get(slug="stalking")
+    assert response.status_code == 302
+    assert response.url == plan.get_absolute_url()
+    assert plan.title == "Imported plan"
+    assert plan.recommendations.count() == 2
+    reasons = set(
+        StatusUpdate.history.filter(recommendation__plan=plan).values_list(
+            "history_change_reason", flat=True
+        )
+    )
+    reasons |= set(
+        Recommendation.history.filter(plan_id=plan.pk).values_list(
+            "history_change_reason", flat=True
+        )
+    )
+    assert reasons == {"Imported from hiowc plan.xlsx"}
+    assert set(Recommendation.history.values_list("history_user", flat=True)) == {administrator.pk}
+    assert not pending[0].exists()
+    page = admin_client.get(response.url).content.decode()
+    assert "Imported 2 recommendations into Imported plan from hiowc plan.xlsx." in page
+
+
+def test_confirming_with_another_token_saves_nothing(admin_client):
+    upload(admin_client, seed_workbook())
+    response = admin_client.post(reverse("import_confirm"), {"token": "x" * 43})
+    assert response.status_code == 302
+    assert response.url == reverse("import_upload")
+    assert not Plan.objects.exists()
+
+
+def test_cancelling_discards_the_kept_file(admin_client, media_root):
+    upload(admin_client, seed_workbook())
+    token = admin_client.session["plan_import"]["token"]
+    admin_client.post(reverse("import_confirm"), {"token": token, "cancel": "1"})
+    assert not any((media_root / "imports").iterdir())
+    assert "plan_import" not in admin_client.session
+    assert not Plan.objects.exists()
+
+
+def test_a_plan_created_between_preview_and_confirmation_stops_the_import(admin_client):
+    upload(admin_client, seed_workbook(), slug="stalking")
+    token = admin_client.session["plan_import"]["token"]
+    RecommendationFactory(plan=PlanFactory(slug="stalking"))
+    before = table_counts()
+    response = admin_client.post(reverse("import_confirm"), {"token": token})
+    assert response.status_code == 409
+    assert 'A plan with the address "stalking" already exists' in html.unescape(
+        response.content.decode()
+    )
+    assert table_counts() == before
