@@ -426,6 +426,17 @@ def test_every_problem_is_reported_with_sheet_row_and_column():
     assert [row.number for row in preview.recommendations] == ["12"]
 
 
+def test_formulas_and_statuses_below_the_table_do_not_make_rows():
+    rows = [["7", REC_7, "", "", "", "", "", "", '=IF(H4="","","Green")', "", ""]]
+    rows += [
+        ["", "", "", "", "", "", "", "Not started", f'=IF(H{n}="","","Grey")', "", ""]
+        for n in range(5, 9)
+    ]
+    preview = read(return_workbook(rows))
+    assert preview.ok, problems(preview)
+    assert [row.number for row in preview.recommendations] == ["7"]
+
+
 def test_unknown_columns_are_warnings_and_are_left_out():
     workbook = sheet_with(
         [

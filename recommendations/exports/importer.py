@@ -754,10 +754,13 @@ class _Reader:
 
     def read_rows(self, grid, header_index: int, columns: list[Column]) -> None:
         by_kind = {column.kind: column for column in columns}
+        # Trackers often carry a RAG formula or a status drop-down far below the last row:
+        # only cells that say something about a recommendation make a row.
+        content = [column for column in columns if column.kind not in (IGNORED, STATUS)]
         first_row: dict[str, int] = {}
         for index in range(header_index + 1, len(grid)):
             values = grid[index]
-            if all(_is_blank(_at(values, column.index)) for column in columns):
+            if all(_is_blank(_at(values, column.index)) for column in content):
                 continue
             before = len(self.preview.problems)
             row = self.read_row(index + 1, values, by_kind, columns)
