@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -522,6 +523,28 @@ def test_a_failure_while_saving_rolls_back_everything_written_before_it(monkeypa
 
     monkeypatch.setattr(importer.services, "add_subrecommendation", fail)
     with pytest.raises(RuntimeError):
+        importer.save_plan(preview)
+    assert table_counts() == before
+
+
+def test_a_plan_saved_by_someone_else_after_the_preview_refuses_the_import():
+    preview = read(return_workbook())
+    PlanFactory(slug="stalking-imported")
+    before = table_counts()
+    with pytest.raises(importer.ImportRefused, match="stalking-imported"):
+        importer.save_plan(preview)
+    assert table_counts() == before
+
+
+def test_a_clash_in_the_database_while_saving_is_refused_and_rolled_back(monkeypatch):
+    preview = read(return_workbook())
+    before = table_counts()
+
+    def clash(**kwargs):
+        raise IntegrityError("unique_number_in_plan")
+
+    monkeypatch.setattr(importer.services, "add_recommendation", clash)
+    with pytest.raises(importer.ImportRefused, match="at the same moment"):
         importer.save_plan(preview)
     assert table_counts() == before
 

@@ -19,7 +19,7 @@ import openpyxl
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from openpyxl.utils import get_column_letter
 
@@ -1019,6 +1019,11 @@ def save_plan(preview: ImportPreview, *, by: AbstractBaseUser | None = None) -> 
         return _save(preview, by=by)
     except ValidationError as error:
         raise ImportRefused([Problem(message) for message in error.messages]) from error
+    except IntegrityError as error:
+        # Someone saved the same plan or number between our checks and our writes.
+        raise ImportRefused(
+            [Problem("Someone else saved this plan at the same moment. Nothing was written.")]
+        ) from error
 
 
 @transaction.atomic
