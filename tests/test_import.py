@@ -472,6 +472,22 @@ def test_a_file_that_is_not_a_workbook_is_refused_in_plain_words(data, message):
     assert str(preview.problems[0]).startswith(message)
 
 
+def test_a_workbook_that_unpacks_far_beyond_its_size_is_refused(monkeypatch):
+    monkeypatch.setattr(importer, "MAX_UNPACKED_BYTES", 1000)
+    assert problems(read(seed_workbook(), title="Plan"))[0].startswith(
+        "This workbook unpacks to more than"
+    )
+
+
+def test_a_sheet_longer_than_the_row_limit_is_refused(monkeypatch):
+    monkeypatch.setattr(importer, "MAX_ROWS", 3)
+    rows = [[str(n), f"Recommendation {n}."] for n in range(1, 30)]
+    preview = read(sheet_with([["No.", "Recommendation"], *rows]), title="Plan")
+    assert problems(preview) == [
+        'Sheet "Sheet1": has more than 3 rows: split the plan into smaller files.'
+    ]
+
+
 def test_a_sheet_without_a_recognisable_header_row_is_refused():
     workbook = sheet_with([["Action", "Who"], ["Seek changes", "Jo"]], title="Actions")
     assert problems(read(workbook, title="Plan")) == [

@@ -644,7 +644,7 @@ class _Reader:
         self.preview.header_row = header_index + 1
         if cut_short:
             self.problem(
-                f"The sheet has more than {MAX_ROWS} rows: split the plan into smaller files.",
+                f"has more than {MAX_ROWS} rows: split the plan into smaller files.",
                 sheet=worksheet.title,
             )
         self.read_above(grid[:header_index], has_plan_sheet=plan_sheet is not None)
