@@ -289,3 +289,43 @@ class DueDateChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recommendation}: {self.old_date} -> {self.new_date}"
+
+
+class ReminderSent(models.Model):
+    """One reminder digest emailed to one person, and what it listed.
+
+    send_reminders reads these to send nothing twice on the same day: a digest goes out again
+    that day only if it lists something the person has not been sent yet. Written by the
+    system, never edited by people, so it keeps no history of its own.
+    """
+
+    class Kind(models.TextChoices):
+        OWNER = "owner", "Owner's digest: updates due and overdue recommendations"
+        EXECUTIVE = "executive", "Executive's digest: updates awaiting sign-off"
+
+    email = models.EmailField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The recipient's account, if the digest went to one.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    sent_on = models.DateField("sent on (local date)")
+    sent_at = models.DateTimeField()
+    items = models.JSONField(default=list, help_text="Keys of the items the digest listed.")
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the sorted item keys.")
+    summary = models.CharField(max_length=300, help_text="The email's subject.")
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = "reminder sent"
+        verbose_name_plural = "reminders sent"
+        indexes = [
+            models.Index(fields=["sent_on", "kind", "email"], name="reminder_day_kind_email")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.email} on {self.sent_on}"
