@@ -1,9 +1,22 @@
 """The admin for setting plans up. Every save goes into history with the signed-in user."""
 
+from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Owner, Plan, Recommendation, ReportingPeriod, StatusUpdate, SubRecommendation
+from . import services
+from .models import (
+    DueDateChange,
+    Evidence,
+    Owner,
+    Plan,
+    Recommendation,
+    ReportingPeriod,
+    StatusUpdate,
+    SubRecommendation,
+)
 
 
 class PeriodInline(admin.TabularInline):
@@ -36,8 +49,34 @@ class PlanAdmin(SimpleHistoryAdmin):
     inlines = [PeriodInline]
 
 
+class RecommendationAdminForm(forms.ModelForm):
+    """The recommendation, with the reason a changed due date needs."""
+
+    due_date_reason = forms.CharField(
+        label="Reason for changing the due date",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when the due date changes; listed on the recommendation page.",
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = ["plan", "number", "text", "addressee", "due_date", "owner"]
+
+    def clean(self):
+        data = super().clean()
+        moving = self.instance.pk is not None and "due_date" in self.changed_data
+        if moving and not (data.get("due_date_reason") or "").strip():
+            self.add_error(
+                "due_date_reason",
+                "Say why the due date is changing: every moved deadline needs a reason.",
+            )
+        return data
+
+
 @admin.register(Recommendation)
 class RecommendationAdmin(SimpleHistoryAdmin):
+    form = RecommendationAdminForm
     list_display = ["number", "plan", "addressee", "owner", "due_date"]
     list_filter = ["plan"]
     list_select_related = ["plan", "owner"]
@@ -45,6 +84,22 @@ class RecommendationAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["owner"]
     inlines = [SubRecommendationInline]
     ordering = ["plan", "sort_key"]
+
+    def save_model(self, request, obj, form, change):
+        if not (change and "due_date" in form.changed_data):
+            return super().save_model(request, obj, form, change)
+        # The other fields save as usual; the date moves through the service, which records
+        # the slip with its reason and keeps the original date.
+        new_date = obj.due_date
+        obj.due_date = form.initial.get("due_date")
+        super().save_model(request, obj, form, change)
+        moved = services.change_due_date(
+            recommendation=obj,
+            new_date=new_date,
+            reason=form.cleaned_data["due_date_reason"],
+            by=request.user,
+        )
+        obj.due_date, obj.version = moved.due_date, moved.version
 
 
 @admin.register(ReportingPeriod)
@@ -61,3 +116,37 @@ class StatusUpdateAdmin(SimpleHistoryAdmin):
     list_select_related = ["recommendation", "period", "author"]
     search_fields = ["text", "recommendation__number"]
     raw_id_fields = ["recommendation", "period"]
+
+
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """Rows that only the services write: the admin shows them and their history."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["original_name", "update", "size", "uploaded_by", "uploaded_at", "download"]
+    list_filter = ["update__period__plan"]
+    list_select_related = ["update__recommendation__plan", "update__period", "uploaded_by"]
+    search_fields = ["original_name", "description", "update__recommendation__number"]
+
+    @admin.display(description="File")
+    def download(self, obj: Evidence) -> str:
+        url = reverse("evidence_download", args=[obj.update.recommendation.plan.slug, obj.pk])
+        return format_html('<a href="{}">Download</a>', url)
+
+
+@admin.register(DueDateChange)
+class DueDateChangeAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["recommendation", "old_date", "new_date", "changed_by", "changed_at"]
+    list_filter = ["recommendation__plan"]
+    list_select_related = ["recommendation__plan", "changed_by"]
+    search_fields = ["reason", "recommendation__number"]

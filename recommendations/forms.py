@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from . import services
 from .choices import Status
 from .models import Owner
 from .queries import PlanFilters
@@ -71,23 +72,37 @@ class StatusUpdateForm(forms.Form):
         max_length=MAX_NARRATIVE,
         help_text="Only needed to mark it complete without attaching evidence.",
     )
+    evidence_file = forms.FileField(
+        label="Attach evidence (optional)",
+        required=False,
+        help_text="",  # set per request: the limit is a setting
+    )
+    evidence_description = forms.CharField(
+        label="What the evidence shows (optional)", required=False, max_length=300
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, evidence_count: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         self.evidence_count = evidence_count
+        self.fields["evidence_file"].help_text = services.evidence_hint()
+
+    def clean_evidence_file(self):
+        upload = self.cleaned_data.get("evidence_file")
+        if upload:
+            services.inspect_evidence(upload)
+        return upload
 
     def clean(self) -> dict:
         data = super().clean()
+        attached = self.evidence_count + (1 if data.get("evidence_file") else 0)
         if (
             data.get("status") == Status.COMPLETE
-            and not self.evidence_count
+            and not attached
             and not (data.get("no_evidence_reason") or "").strip()
+            and "evidence_file" not in self.errors
         ):
-            self.add_error(
-                "no_evidence_reason",
-                "Attach evidence of completion, or say here why none is needed.",
-            )
+            self.add_error("no_evidence_reason", services.NO_EVIDENCE_MESSAGE)
         return data
 
 
@@ -101,3 +116,76 @@ class ReviewForm(forms.Form):
         max_length=MAX_NARRATIVE,
         help_text="Required when returning an update.",
     )
+
+
+class EvidenceForm(forms.Form):
+    """A file attached to an update as evidence, with a line saying what it shows."""
+
+    file = forms.FileField(
+        label="Evidence file",
+        error_messages={
+            "required": "Choose a file to attach.",
+            "empty": "The file is empty. Choose the file again.",
+        },
+    )
+    description = forms.CharField(
+        label="What it shows (optional)",
+        required=False,
+        max_length=300,
+        help_text='For example "Training completion figures, March 2026".',
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = services.evidence_hint()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        services.inspect_evidence(upload)
+        return upload
+
+
+class EvidenceRemoveForm(forms.Form):
+    """Why a piece of evidence is being removed, kept in its history."""
+
+    reason = forms.CharField(
+        label="Why it is being removed (optional)",
+        required=False,
+        max_length=MAX_NARRATIVE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the change history with your name.",
+    )
+
+
+class DueDateForm(forms.Form):
+    """A new due date for a recommendation and the reason it moves."""
+
+    new_date = forms.DateField(
+        label="New due date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="For example 27/03/2026.",
+        error_messages={
+            "required": "Give the new due date.",
+            "invalid": "Give the new due date as a real date, for example 27/03/2026.",
+        },
+    )
+    reason = forms.CharField(
+        label="Reason for the change",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=MAX_NARRATIVE,
+        help_text="Oversight bodies expect every moved deadline to be explained.",
+        error_messages={
+            "required": "Say why the due date is changing: every moved deadline needs a reason."
+        },
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, current_date=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current_date = current_date
+
+    def clean_new_date(self):
+        new_date = self.cleaned_data["new_date"]
+        if new_date == self.current_date:
+            raise forms.ValidationError("That is already the due date. Choose another date.")
+        return new_date

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import imports, plans
+from .views import deadlines, evidence, imports, plans, public
 
 urlpatterns = [
     path("", plans.home, name="home"),
@@ -23,4 +23,25 @@ urlpatterns = [
         plans.update_sign_off,
         name="update_sign_off",
     ),
+    path(
+        "plans/<slug:slug>/recommendations/<str:number>/periods/<int:period_id>/evidence/",
+        evidence.evidence_upload,
+        name="evidence_upload",
+    ),
+    path(
+        "plans/<slug:slug>/evidence/<int:evidence_id>/download/",
+        evidence.evidence_download,
+        name="evidence_download",
+    ),
+    path(
+        "plans/<slug:slug>/evidence/<int:evidence_id>/remove/",
+        evidence.evidence_remove,
+        name="evidence_remove",
+    ),
+    path(
+        "plans/<slug:slug>/recommendations/<str:number>/due-date/",
+        deadlines.due_date_edit,
+        name="due_date_edit",
+    ),
+    path("public/<slug:slug>/", public.public_plan, name="public_plan"),
 ]

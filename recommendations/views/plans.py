@@ -4,6 +4,8 @@ add a message, redirect."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import history, permissions, queries, services
 from ..choices import SignOff, Status, rag_for
 from ..forms import PlanFilterForm, ReviewForm, StatusUpdateForm
-from ..models import Owner, Plan, Recommendation, ReportingPeriod, StatusUpdate
+from ..models import Evidence, Owner, Plan, Recommendation, ReportingPeriod, StatusUpdate
 
 CONFLICT_MESSAGE = (
     "Someone else saved this update while you were editing it. Nothing of yours has been "
@@ -68,6 +70,10 @@ def recommendation_detail(request: HttpRequest, slug: str, number: str) -> HttpR
     plan = _get_plan(slug)
     recommendation = _get_recommendation(plan, number)
     updates = {update.period_id: update for update in recommendation.updates.all()}
+    prefetch_related_objects(
+        list(updates.values()),
+        Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
+    )
     periods = [(period, updates.get(period.pk)) for period in plan.periods.all()]
     changes = history.paginate(
         history.recommendation_history(recommendation), request.GET.get("page")
@@ -80,8 +86,11 @@ def recommendation_detail(request: HttpRequest, slug: str, number: str) -> HttpR
             "recommendation": recommendation,
             "periods": periods,
             "changes": changes,
+            "due_date_changes": recommendation.due_date_changes.select_related("changed_by"),
+            "evidence_hint": services.evidence_hint(),
             "can_edit": permissions.can_edit_update(request.user, recommendation),
             "can_sign_off": permissions.can_sign_off(request.user),
+            "can_manage": permissions.can_manage(request.user),
         },
     )
 
@@ -103,10 +112,14 @@ def update_edit(request: HttpRequest, slug: str, number: str, period_id: int) ->
             "text": update.text,
             "no_evidence_reason": update.no_evidence_reason,
         }
-    form = StatusUpdateForm(request.POST or None, initial=initial, evidence_count=0)
+    evidence = list(update.evidence.select_related("uploaded_by")) if update else []
+    form = StatusUpdateForm(
+        request.POST or None, request.FILES or None, initial=initial, evidence_count=len(evidence)
+    )
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        upload = data.get("evidence_file")
         try:
             saved = services.record_update(
                 recommendation=recommendation,
@@ -117,6 +130,7 @@ def update_edit(request: HttpRequest, slug: str, number: str, period_id: int) ->
                 author=request.user,
                 expected_version=data["version"],
                 sign_off=SignOff.SUBMITTED if "submit" in request.POST else None,
+                new_evidence=[(upload, data["evidence_description"])] if upload else [],
             )
         except services.ConflictError as error:
             # Keep the editor's words, show the other version beside them, and let the next
@@ -124,9 +138,16 @@ def update_edit(request: HttpRequest, slug: str, number: str, period_id: int) ->
             conflict = error.current
             data = request.POST.copy()
             data["version"] = conflict.version if conflict else 0
-            form = StatusUpdateForm(data, evidence_count=0)
+            form = StatusUpdateForm(
+                data, evidence_count=conflict.evidence.count() if conflict else 0
+            )
             form.is_valid()
             form.add_error(None, CONFLICT_MESSAGE)
+            if upload:
+                form.add_error("evidence_file", "Nothing was attached: choose the file again.")
+        except ValidationError as error:
+            # The service's own check (someone removed evidence meanwhile, or a file it refused).
+            form.add_error(None if hasattr(error, "error_dict") else "evidence_file", error)
         else:
             messages.success(
                 request,
@@ -137,6 +158,8 @@ def update_edit(request: HttpRequest, slug: str, number: str, period_id: int) ->
                     else " as a draft."
                 ),
             )
+            if upload:
+                messages.success(request, f"{services.clean_file_name(upload.name)} attached.")
             return redirect(recommendation)
     return render(
         request,
@@ -146,6 +169,7 @@ def update_edit(request: HttpRequest, slug: str, number: str, period_id: int) ->
             "recommendation": recommendation,
             "period": period,
             "update": update,
+            "evidence": evidence,
             "form": form,
             "conflict": conflict,
         },
