@@ -1,0 +1,155 @@
+"""axe-core finds no WCAG 2.0/2.1/2.2 A or AA violations on any kind of page.
+
+Each test opens one kind of page in the state a user sees it (with filters, with errors) and runs
+axe-core on it; a failure lists every violation's rule, help and the elements it found.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import assert_accessible, sign_in
+from tests.factories import OwnerFactory, UserFactory
+
+pytestmark = pytest.mark.browser
+
+
+def recommendation_url(demo, number: str = "7") -> str:
+    return reverse("recommendation_detail", args=[demo.plan.slug, number])
+
+
+def update_url(demo, number: str = "7") -> str:
+    return reverse("update_edit", args=[demo.plan.slug, number, demo.period.pk])
+
+
+def test_the_sign_in_page_has_no_accessibility_violations(page: Page, demo):
+    page.goto("/sign-in/")
+    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_sign_in_page_with_errors_has_no_accessibility_violations(page: Page, demo):
+    page.goto("/sign-in/")
+    page.get_by_label("Username").fill("lead")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_plan_list_has_no_accessibility_violations(page: Page, demo):
+    sign_in(page, "lead")
+    page.goto(reverse("plan_list"))
+    expect(page.get_by_role("link", name=demo.plan.title, exact=True)).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_plan_table_has_no_accessibility_violations(page: Page, demo):
+    sign_in(page, "lead")
+    page.goto(demo.plan.get_absolute_url())
+    expect(page.get_by_role("table", name="Recommendations and progress")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_filtered_plan_table_has_no_accessibility_violations(page: Page, demo):
+    sign_in(page, "lead")
+    page.goto(demo.plan.get_absolute_url() + "?q=training&stale=on")
+    expect(page.get_by_text("Showing 1 of 2 recommendations")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_plan_table_matching_nothing_has_no_accessibility_violations(page: Page, demo):
+    sign_in(page, "lead")
+    page.goto(demo.plan.get_absolute_url() + "?q=no+such+words+anywhere")
+    expect(page.get_by_text("No recommendations match these filters.")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_recommendation_page_has_no_accessibility_violations(page: Page, demo):
+    sign_in(page, "lead")
+    page.goto(recommendation_url(demo))
+    expect(page.get_by_role("heading", name="Recommendation 7", level=1)).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_recommendation_page_with_the_sign_off_form_has_no_accessibility_violations(
+    page: Page, demo
+):
+    from recommendations import services
+    from recommendations.choices import SignOff, Status
+
+    recommendation = demo.plan.recommendations.get(number="7")
+    services.record_update(
+        recommendation=recommendation,
+        period=demo.period,
+        status=Status.ON_TRACK,
+        text="Crime recording change requested.",
+        author=demo.accounts["lead"],
+        sign_off=SignOff.SUBMITTED,
+    )
+    sign_in(page, "executive")
+    page.goto(recommendation_url(demo))
+    expect(page.get_by_role("button", name="Approve update for June 2026 update")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_update_form_with_errors_shown_has_no_accessibility_violations(page: Page, demo):
+    sign_in(page, "lead")
+    page.goto(update_url(demo))
+    page.get_by_role("button", name="Save and submit for sign-off").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(page.get_by_text("Choose a status for this period.").first).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_403_page_has_no_accessibility_violations(page: Page, demo):
+    colleague = UserFactory(username="colleague", role="Lead")
+    OwnerFactory(name="Colleague Lead", user=colleague)
+    sign_in(page, "colleague", "a-long-test-password-1")
+    response = page.goto(update_url(demo))
+    assert response.status == 403
+    expect(page.get_by_role("heading", name="You are not allowed to do that")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_404_page_has_no_accessibility_violations(page: Page, demo):
+    sign_in(page, "lead")
+    response = page.goto("/plans/no-such-plan/")
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_import_upload_page_with_errors_has_no_accessibility_violations(page: Page, demo):
+    sign_in(page, "admin")
+    page.goto(reverse("import_upload"))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_error_summary_is_focused_and_its_links_move_focus_to_the_fields(page: Page, demo):
+    sign_in(page, "lead")
+    page.goto(update_url(demo))
+    page.get_by_role("button", name="Save and submit for sign-off").click()
+
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name="Status: Choose a status for this period.").click()
+    expect(page.get_by_label("Status")).to_be_focused()
+    summary.get_by_role("link", name="Progress narrative: Write what has happened").click()
+    expect(page.get_by_label("Progress narrative")).to_be_focused()
+
+
+def test_a_fields_error_message_is_read_out_with_the_field(page: Page, demo):
+    sign_in(page, "lead")
+    page.goto(update_url(demo))
+    page.get_by_role("button", name="Save draft").click()
+
+    narrative = page.get_by_label("Progress narrative")
+    expect(narrative).to_have_accessible_description(
+        "What has been done, what is next and any risk to the deadline. "
+        "Error: Write what has happened in this period."
+    )
+    expect(narrative).to_have_attribute("aria-invalid", "true")
