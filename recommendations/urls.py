@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import deadlines, evidence, imports, plans, public
+from .views import deadlines, evidence, imports, plans, public, returns
 
 urlpatterns = [
     path("", plans.home, name="home"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("plans/import/", imports.import_upload, name="import_upload"),
     path("plans/import/confirm/", imports.import_confirm, name="import_confirm"),
     path("plans/<slug:slug>/", plans.plan_table, name="plan_table"),
+    path("plans/<slug:slug>/return.xlsx", returns.return_xlsx, name="return_xlsx"),
+    path("plans/<slug:slug>/return.pdf", returns.return_pdf, name="return_pdf"),
     path(
         "plans/<slug:slug>/recommendations/<str:number>/",
         plans.recommendation_detail,
