@@ -1,9 +1,10 @@
 from django.urls import path
 
-from .views import deadlines, evidence, imports, plans, public, returns
+from .views import dashboard, deadlines, evidence, imports, plans, public, returns
 
 urlpatterns = [
     path("", plans.home, name="home"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("plans/", plans.plan_list, name="plan_list"),
     path("plans/import/", imports.import_upload, name="import_upload"),
     path("plans/import/confirm/", imports.import_confirm, name="import_confirm"),

@@ -35,7 +35,8 @@ def _get_recommendation(plan: Plan, number: str) -> Recommendation:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("plan_list")
+    """Executives start on the dashboard, everyone else on the list of plans."""
+    return redirect("dashboard" if permissions.is_executive(request.user) else "plan_list")
 
 
 def plan_list(request: HttpRequest) -> HttpResponse:

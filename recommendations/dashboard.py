@@ -1,0 +1,371 @@
+"""Reads for the executive dashboard: figures per plan and overall, and recent activity.
+
+Every figure is counted in the database with one grouped query, whatever the number of plans
+or recommendations, and counts exactly the rows the plan table shows under the matching
+filter, so each number can link to the table that explains it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import dateformat
+
+from .choices import (
+    FINISHED_STATUSES,
+    NO_STATUS_LABEL,
+    Rag,
+    SignOff,
+    Status,
+    rag_for,
+    status_label,
+)
+from .models import (
+    DueDateChange,
+    Evidence,
+    Plan,
+    Recommendation,
+    ReportingPeriod,
+    StatusUpdate,
+)
+from .queries import overdue_q, recommendations_with_status, today
+
+ACTIVITY_LIMIT = 15
+NO_STATUS = "none"  # the plan table's filter value for "no status given"
+
+# The plan table's GET parameters for each flag figure.
+FLAG_FILTERS = {
+    "overdue": "overdue",
+    "stale": "stale",
+    "awaiting": "awaiting",
+    "slipped": "slipped",
+}
+
+
+@dataclass
+class StatusCount:
+    """How many recommendations stand at one status, with the badge and bar that show it."""
+
+    value: str  # a Status value, or "none"
+    label: str
+    rag: Rag
+    count: int
+    total: int
+    url: str = ""
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.count / self.total) if self.total else 0
+
+    @property
+    def bar_width(self) -> str:
+        # An SVG attribute, so always a dot decimal whatever the page's locale.
+        return f"{100 * self.count / self.total:.1f}" if self.total else "0"
+
+
+@dataclass
+class Summary:
+    """The dashboard's figures for one plan, or for all plans together (`plan` is None)."""
+
+    plan: Plan | None
+    total: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+    stale: int = 0
+    awaiting: int = 0
+    slipped: int = 0
+    latest_period: str = ""
+    has_periods: bool = True
+    links: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> int:
+        return self.statuses.get(Status.COMPLETE, 0)
+
+    @property
+    def closed(self) -> int:
+        return self.statuses.get(Status.CLOSED, 0)
+
+    @property
+    def finished(self) -> int:
+        return sum(self.statuses.get(status, 0) for status in FINISHED_STATUSES)
+
+    @property
+    def percent_complete(self) -> int:
+        # Rounded down, so a plan shows 100% only when every recommendation is finished.
+        return 100 * self.finished // self.total if self.total else 0
+
+    @property
+    def percent_bar_width(self) -> str:
+        return f"{100 * self.finished / self.total:.1f}" if self.total else "0"
+
+    @property
+    def status_counts(self) -> list[StatusCount]:
+        """Every status in the shared order, then "no status given", zeros included."""
+        rows = [
+            StatusCount(value, label, rag_for(value), self.statuses.get(value, 0), self.total)
+            for value, label in Status.choices
+        ]
+        rows.append(
+            StatusCount(
+                NO_STATUS,
+                NO_STATUS_LABEL,
+                rag_for(""),
+                self.statuses.get(NO_STATUS, 0),
+                self.total,
+            )
+        )
+        for row in rows:
+            row.url = self.links.get(f"status_{row.value}", "")
+        return rows
+
+
+@dataclass
+class Dashboard:
+    """Everything the dashboard page shows."""
+
+    plans: list[Summary]
+    overall: Summary
+    activity: list[Activity]
+    on: dt.date
+
+
+@dataclass
+class Activity:
+    """One change from history, put the way people read it."""
+
+    when: dt.datetime
+    who: object
+    action: str
+    detail: str
+    reason: str
+    subject: str
+    url: str = ""
+    plan_title: str = ""
+
+
+def plan_table_url(plan: Plan, **params: str) -> str:
+    """The plan table narrowed by the given GET filters."""
+    url = reverse("plan_table", args=[plan.slug])
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _links_for_plan(plan: Plan) -> dict[str, str]:
+    links = {"total": plan_table_url(plan)}
+    for name, param in FLAG_FILTERS.items():
+        links[name] = plan_table_url(plan, **{param: "on"})
+    for value in [*Status.values, NO_STATUS]:
+        links[f"status_{value}"] = plan_table_url(plan, status=value)
+    return links
+
+
+def _links_to(anchor: str) -> dict[str, str]:
+    names = ["total", *FLAG_FILTERS, *(f"status_{v}" for v in [*Status.values, NO_STATUS])]
+    return dict.fromkeys(names, anchor)
+
+
+def _latest_period() -> Subquery:
+    """The plan's current reporting period: the last column, as the plan table orders them."""
+    return ReportingPeriod.objects.filter(plan=OuterRef("plan")).order_by("-position", "-id")
+
+
+def _counts_by_plan(on: dt.date) -> dict[int, dict]:
+    """One row of figures per plan, counted in a single grouped query."""
+    recommendations = recommendations_with_status().annotate(
+        latest_period_id=Subquery(_latest_period().values("id")[:1]),
+        has_current_update=Exists(
+            StatusUpdate.objects.filter(
+                recommendation=OuterRef("pk"), period_id=OuterRef("latest_period_id")
+            )
+        ),
+        is_awaiting=Exists(
+            StatusUpdate.objects.filter(recommendation=OuterRef("pk"), sign_off=SignOff.SUBMITTED)
+        ),
+        has_slipped=Exists(DueDateChange.objects.filter(recommendation=OuterRef("pk"))),
+    )
+    by_status = {
+        f"status_{value}": Count("id", filter=Q(current_status=value)) for value in Status.values
+    }
+    rows = (
+        recommendations.order_by()
+        .values("plan_id")
+        .annotate(
+            total=Count("id"),
+            status_none=Count("id", filter=Q(current_status__isnull=True) | Q(current_status="")),
+            overdue=Count("id", filter=overdue_q(on)),
+            stale=Count("id", filter=Q(has_current_update=False)),
+            awaiting=Count("id", filter=Q(is_awaiting=True)),
+            slipped=Count("id", filter=Q(has_slipped=True)),
+            **by_status,
+        )
+    )
+    return {row["plan_id"]: row for row in rows}
+
+
+def _summary(plan: Plan, row: dict) -> Summary:
+    statuses = {value: row.get(f"status_{value}", 0) for value in Status.values}
+    statuses[NO_STATUS] = row.get("status_none", 0)
+    return Summary(
+        plan=plan,
+        total=row.get("total", 0),
+        statuses=statuses,
+        overdue=row.get("overdue", 0),
+        stale=row.get("stale", 0),
+        awaiting=row.get("awaiting", 0),
+        slipped=row.get("slipped", 0),
+        latest_period=plan.latest_period_label or "",
+        has_periods=plan.latest_period_label is not None,
+        links=_links_for_plan(plan),
+    )
+
+
+def _overall(summaries: list[Summary], *, anchor: str) -> Summary:
+    overall = Summary(plan=None, links=_links_to(anchor))
+    for summary in summaries:
+        overall.total += summary.total
+        overall.overdue += summary.overdue
+        overall.stale += summary.stale
+        overall.awaiting += summary.awaiting
+        overall.slipped += summary.slipped
+        for value, count in summary.statuses.items():
+            overall.statuses[value] = overall.statuses.get(value, 0) + count
+    return overall
+
+
+def plan_summaries(on: dt.date | None = None) -> list[Summary]:
+    """The figures of every plan, in title order, in two queries."""
+    on = on or today()
+    counts = _counts_by_plan(on)
+    plans = Plan.objects.select_related("executive_lead").annotate(
+        latest_period_label=Subquery(
+            ReportingPeriod.objects.filter(plan=OuterRef("pk"))
+            .order_by("-position", "-id")
+            .values("label")[:1]
+        )
+    )
+    return [_summary(plan, counts.get(plan.pk, {})) for plan in plans.order_by("title")]
+
+
+# ---------------------------------------------------------------------------- recent activity
+
+VERBS = {"+": "added", "~": "changed", "-": "deleted"}
+
+
+def _latest(model) -> list:
+    return list(
+        model.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            :ACTIVITY_LIMIT
+        ]
+    )
+
+
+def _date(value: dt.date | None) -> str:
+    return dateformat.format(value, "j M Y") if value else "no date"
+
+
+def recent_activity(limit: int = ACTIVITY_LIMIT) -> list[Activity]:
+    """The latest changes to recommendations, updates, deadlines and evidence, newest first.
+
+    A fixed number of queries: the newest few history rows of each kind, then the
+    recommendations, updates and periods they refer to, each fetched once in bulk.
+    """
+    recs, updates, changes, evidence = (
+        _latest(model) for model in (Recommendation, StatusUpdate, DueDateChange, Evidence)
+    )
+    update_refs = {
+        row["id"]: row
+        for row in StatusUpdate.objects.filter(
+            pk__in={record.update_id for record in evidence}
+        ).values("id", "recommendation_id", "period_id")
+    }
+    rec_ids = {record.id for record in recs}
+    rec_ids |= {record.recommendation_id for record in updates + changes}
+    rec_ids |= {ref["recommendation_id"] for ref in update_refs.values()}
+    live = Recommendation.objects.select_related("plan").in_bulk(rec_ids)
+    periods = ReportingPeriod.objects.in_bulk(
+        {record.period_id for record in updates}
+        | {ref["period_id"] for ref in update_refs.values()}
+    )
+
+    def entry(record, rec_id, action, detail="", fallback="a removed recommendation"):
+        rec = live.get(rec_id)
+        return Activity(
+            when=record.history_date,
+            who=record.history_user,
+            action=action,
+            detail=detail,
+            reason=record.history_change_reason or "",
+            subject=str(rec) if rec else fallback,
+            url=rec.get_absolute_url() if rec else "",
+            plan_title=rec.plan.title if rec else "",
+        )
+
+    def period_label(period_id) -> str:
+        period = periods.get(period_id)
+        return period.label if period else "a removed period"
+
+    entries = [
+        entry(
+            record,
+            record.id,
+            VERBS[record.history_type],
+            fallback=f"Recommendation {record.number}",
+        )
+        for record in recs
+    ]
+    entries += [
+        entry(
+            record,
+            record.recommendation_id,
+            f"{VERBS[record.history_type]} the update of",
+            f"{period_label(record.period_id)}: {status_label(record.status)}, "
+            f"{SignOff(record.sign_off).label.lower()}",
+        )
+        for record in updates
+    ]
+    entries += [
+        entry(
+            record,
+            record.recommendation_id,
+            "moved the due date of"
+            if record.history_type == "+"
+            else f"{VERBS[record.history_type]} a due date change of",
+            f"from {_date(record.old_date)} to {_date(record.new_date)}",
+        )
+        for record in changes
+    ]
+    for record in evidence:
+        ref = update_refs.get(record.update_id, {})
+        action = {"+": "attached evidence to", "-": "removed evidence from"}.get(
+            record.history_type, "changed evidence of"
+        )
+        where = f" ({period_label(ref['period_id'])} update)" if ref else ""
+        entries.append(
+            entry(record, ref.get("recommendation_id"), action, f"{record.original_name}{where}")
+        )
+    entries.sort(key=lambda item: item.when, reverse=True)
+    return entries[:limit]
+
+
+# ---------------------------------------------------------------------------- the page
+
+OVERALL_ANCHOR = "#by-plan"
+
+
+def dashboard(on: dt.date | None = None) -> Dashboard:
+    """The dashboard in a fixed number of queries, however many plans and recommendations."""
+    on = on or today()
+    plans = plan_summaries(on)
+    if len(plans) == 1:
+        # One plan: the overall figures are that plan's, and link to its table.
+        overall = _overall(plans, anchor="")
+        overall.links = plans[0].links
+        overall.latest_period = plans[0].latest_period
+        overall.has_periods = plans[0].has_periods
+    else:
+        overall = _overall(plans, anchor=OVERALL_ANCHOR)
+    return Dashboard(plans=plans, overall=overall, activity=recent_activity(), on=on)
