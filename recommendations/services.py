@@ -313,8 +313,13 @@ def evidence_max_bytes() -> int:
 
 
 def _megabytes(size: int) -> str:
+    """A size as people read it: "512 bytes", "20 KB", "10 MB", "10.5 MB"."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
     figure = size / (1024 * 1024)
-    return f"{figure:.0f} MB" if figure >= 10 or figure == int(figure) else f"{figure:.1f} MB"
+    return f"{figure:.0f} MB" if figure == int(figure) else f"{figure:.1f} MB"
 
 
 def evidence_hint() -> str:
