@@ -11,7 +11,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.urls import reverse
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from recommendations.choices import SignOff, Status
 from recommendations.exports import importer
@@ -23,7 +23,15 @@ from recommendations.models import (
     StatusUpdate,
     SubRecommendation,
 )
-from tests.factories import OwnerFactory, PlanFactory, RecommendationFactory, UserFactory
+from tests.factories import (
+    OwnerFactory,
+    PeriodFactory,
+    PlanFactory,
+    RecommendationFactory,
+    StatusUpdateFactory,
+    SubRecommendationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -611,6 +619,92 @@ def test_an_owner_is_reused_when_name_and_rank_match_and_created_once_otherwise(
 def test_a_leading_rank_is_split_from_the_name(text, rank, name):
     person = importer.person_value(text)
     assert (person.rank, person.name) == (rank, name)
+
+
+# ---------------------------------------------------------------------------- round trip
+
+PLAN_DETAILS = [
+    "Plan title",
+    "Plan slug",
+    "Introduction",
+    "Report",
+    "Publishing body",
+    "Report date",
+    "Complainant",
+    "Strategic / Executive Lead",
+    "Operational Lead",
+    "Response deadline",
+]
+
+
+def export(plan: Plan) -> bytes:
+    from recommendations.exports import xlsx
+    from recommendations.exports.common import build_return
+
+    return xlsx.render(build_return(plan, generated_by="Round trip"))
+
+
+def exported_cells(data: bytes) -> tuple[list[list], dict]:
+    """The Return sheet's values without "Last updated" (the import records its own time),
+    and the plan's details from the Plan sheet."""
+    workbook = load_workbook(io.BytesIO(data))
+    rows = [list(row) for row in workbook["Return"].iter_rows(values_only=True)]
+    last = rows[0].index("Last updated")
+    table = [row[:last] + row[last + 1 :] for row in rows]
+    details = {
+        key: value
+        for key, value in workbook["Plan"].iter_rows(values_only=True)
+        if key in PLAN_DETAILS
+    }
+    return table, details
+
+
+def test_the_demo_plan_exported_imported_into_an_empty_plan_list_and_exported_again_is_unchanged(
+    demo_plan,
+):
+    first = export(demo_plan)
+    demo_plan.delete()
+    assert not Plan.objects.exists()
+
+    preview = importer.read_plan(first, filename="return.xlsx")
+    assert preview.ok, problems(preview)
+    assert preview.warnings == []
+    imported = importer.save_plan(preview)
+
+    assert imported.slug == "stalking-super-complaint"
+    assert exported_cells(export(imported)) == exported_cells(first)
+
+
+def test_statuses_ranks_formula_like_text_and_multi_line_subs_survive_the_round_trip():
+    plan = PlanFactory(slug="tricky", title="Tricky & plan", introduction="Line one\nLine two")
+    initial = PeriodFactory(plan=plan, label="Initial response", position=0)
+    later = PeriodFactory(plan=plan, label="Q3 progress update", position=1)
+    owner = OwnerFactory(rank="T/DCI", name="Sam Carter")
+    rec = RecommendationFactory(
+        plan=plan, number="2", text="=SUM(A1:A3) is not a formula", owner=owner
+    )
+    SubRecommendationFactory(recommendation=rec, number="2.1", text="First line\n- a bullet")
+    SubRecommendationFactory(recommendation=rec, number="2.2", text="")
+    StatusUpdateFactory(recommendation=rec, period=initial, status=Status.ON_TRACK, text="+1 done")
+    StatusUpdateFactory(recommendation=rec, period=later, status=Status.AT_RISK, text="@risk")
+    other = RecommendationFactory(plan=plan, number="10", owner=None, due_date=None)
+    StatusUpdateFactory(recommendation=other, period=initial, status=Status.COMPLETE)
+    first = export(plan)
+    plan.delete()
+    Owner.objects.all().delete()
+
+    imported = importer.save_plan(importer.read_plan(first, filename="tricky.xlsx"))
+
+    assert exported_cells(export(imported)) == exported_cells(first)
+    rec = imported.recommendations.get(number="2")
+    assert (rec.owner.rank, rec.owner.name) == ("T/DCI", "Sam Carter")
+    assert list(rec.subrecommendations.values_list("number", "text")) == [
+        ("2.1", "First line\n- a bullet"),
+        ("2.2", ""),
+    ]
+    # The return carries the status of its own period only (the latest, by default).
+    assert rec.updates.get(period__label="Q3 progress update").status == Status.AT_RISK
+    assert rec.updates.get(period__label="Initial response").status == ""
 
 
 # ---------------------------------------------------------------------------- the upload page
