@@ -343,7 +343,7 @@ def recent_activity(limit: int = ACTIVITY_LIMIT) -> list[Activity]:
         action = {"+": "attached evidence to", "-": "removed evidence from"}.get(
             record.history_type, "changed evidence of"
         )
-        where = f" ({period_label(ref['period_id'])} update)" if ref else ""
+        where = f" ({period_label(ref['period_id'])})" if ref else ""
         entries.append(
             entry(record, ref.get("recommendation_id"), action, f"{record.original_name}{where}")
         )
