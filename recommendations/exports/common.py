@@ -51,14 +51,17 @@ def clean_text(value: object) -> str:
     """Text that any spreadsheet or PDF can hold: unsafe characters dropped, length capped."""
     if value is None:
         return ""
-    text = _UNSAFE_CHARACTERS.sub("", str(value))
+    # XML turns a bare carriage return into a line feed when the file is read: write the line
+    # break every spreadsheet and PDF understands instead.
+    text = _UNSAFE_CHARACTERS.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - len(CUT_NOTE)] + CUT_NOTE
     return text
 
 
 def looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_STARTS)
+    """Whether a spreadsheet program might evaluate `text`; some ignore leading white space."""
+    return text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS)
 
 
 # ---------------------------------------------------------------------------- reading choices
