@@ -23,6 +23,10 @@ HERE = Path(__file__).resolve().parent
 
 
 def _find_chromium() -> str | None:
+    # CHROMIUM_PATH names another Chromium binary (or, pointing nowhere, simulates none).
+    chosen = os.environ.get("CHROMIUM_PATH")
+    if chosen:
+        return chosen if os.access(chosen, os.X_OK) else None
     found = shutil.which("chromium")
     if found:
         return found
@@ -57,8 +61,17 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+# Fixtures through which a test uses the browser; tests without them need no Chromium.
+BROWSER_FIXTURES = {"page", "context", "new_context", "browser", "browser_type"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    browser_items = [item for item in items if item.path.is_relative_to(HERE)]
+    browser_items = [
+        item
+        for item in items
+        if item.path.is_relative_to(HERE)
+        and BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))
+    ]
     for item in browser_items:
         item.add_marker(pytest.mark.browser)
     if browser_items and CHROMIUM is None and not REQUIRED:

@@ -125,7 +125,65 @@ def test_the_404_page_has_no_accessibility_violations(page: Page, demo):
 def test_the_import_upload_page_with_errors_has_no_accessibility_violations(page: Page, demo):
     sign_in(page, "admin")
     page.goto(reverse("import_upload"))
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Import a plan from a spreadsheet")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_due_date_form_with_errors_has_no_accessibility_violations(page: Page, demo):
+    sign_in(page, "admin")
+    page.goto(recommendation_url(demo))
+    page.get_by_role("link", name="Change due date").click()
+    expect(
+        page.get_by_role("heading", name="Change the due date of recommendation 7")
+    ).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Reason for the change").fill("")
+    page.get_by_role("button", name="Change due date").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_evidence_form_with_errors_has_no_accessibility_violations(page: Page, demo, tmp_path):
+    from recommendations import services
+
+    services.record_update(
+        recommendation=demo.plan.recommendations.get(number="7"),
+        period=demo.period,
+        status="on_track",
+        text="Supplier asked for the change.",
+        author=demo.accounts["lead"],
+    )
+    sign_in(page, "lead")
+    page.goto(reverse("evidence_upload", args=[demo.plan.slug, "7", demo.period.pk]))
+    expect(
+        page.get_by_role("heading", name="Attach evidence to the June 2026 update")
+    ).to_be_visible()
+    assert_accessible(page)
+    not_a_pdf = tmp_path / "minutes.pdf"
+    not_a_pdf.write_text("<script>alert(1)</script>")
+    page.get_by_label("Evidence file").set_input_files(not_a_pdf)
+    page.get_by_role("button", name="Attach file").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_public_plan_page_has_no_accessibility_violations(page: Page, demo):
+    page.goto(reverse("public_plan", args=[demo.plan.slug]))
+    expect(page.get_by_role("heading", name=demo.plan.title, level=1)).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_locked_out_page_has_no_accessibility_violations(page: Page, demo, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    page.goto("/sign-in/")
+    for _ in range(2):
+        page.get_by_label("Username").fill("lead")
+        page.get_by_label("Password").fill("a-wrong-guess")
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Too many failed sign-in attempts")).to_be_visible()
     assert_accessible(page)
 
 
