@@ -9,6 +9,8 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from recommendations import services
@@ -567,3 +569,29 @@ def test_the_update_form_is_multipart_and_states_the_limit(lead_client, owned):
     assert 'enctype="multipart/form-data"' in page
     assert '<label for="id_evidence_file">Attach evidence (optional)</label>' in page
     assert "up to 10 MB." in page
+
+
+def test_the_recommendation_page_query_count_does_not_grow_with_evidence(client, lead):
+    def page_queries(rec):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(rec.get_absolute_url())
+        assert response.status_code == 200
+        return len(queries)
+
+    def recommendation_with(evidence_per_update):
+        rec = RecommendationFactory(owner=lead.owner)
+        for position in range(3):
+            update = StatusUpdateFactory(
+                recommendation=rec, period=PeriodFactory(plan=rec.plan, position=position)
+            )
+            for n in range(evidence_per_update):
+                attach(update, lead, name=f"file-{n}.pdf")
+        services.change_due_date(
+            recommendation=rec, new_date=rec.due_date.replace(year=2031), reason="Later.", by=lead
+        )
+        return rec
+
+    few, many = recommendation_with(1), recommendation_with(4)
+    client.force_login(lead)
+    page_queries(few)  # warm the session
+    assert page_queries(few) == page_queries(many)
