@@ -241,7 +241,8 @@ def test_the_owner_attaches_evidence_from_the_recommendation_page(lead_client, l
     record = evidence.history.get()
     assert (record.history_type, record.history_user) == ("+", lead)
     page = lead_client.get(rec.get_absolute_url()).content.decode()
-    assert "training figures.pdf" in page and "Completion figures" in page
+    assert "training figures.pdf attached to the update for March 2026 update." in page
+    assert "Completion figures" in page
     assert download_url(evidence) in page
 
 

@@ -46,7 +46,8 @@ def evidence_upload(request: HttpRequest, slug: str, number: str, period_id: int
             form.add_error("file", error)
         else:
             messages.success(
-                request, f"{evidence.original_name} attached to the {update.period.label} update."
+                request,
+                f"{evidence.original_name} attached to the update for {update.period.label}.",
             )
             return redirect(_period_anchor(update))
     return render(
