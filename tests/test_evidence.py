@@ -596,3 +596,20 @@ def test_the_recommendation_page_query_count_does_not_grow_with_evidence(client,
     client.force_login(lead)
     page_queries(few)  # warm the session
     assert page_queries(few) == page_queries(many)
+
+
+def test_a_file_sent_with_an_otherwise_invalid_update_must_be_chosen_again(lead_client, owned):
+    response = lead_client.post(
+        edit_url(owned),
+        {
+            "status": "on_track",
+            "text": "",
+            "version": owned.version,
+            "evidence_file": upload("review.pdf", PDF),
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Write what has happened in this period." in page
+    assert "Nothing was attached: choose the file again." in page
+    assert not Evidence.objects.exists()

@@ -144,8 +144,6 @@ def update_edit(request: HttpRequest, slug: str, number: str, period_id: int) ->
             )
             form.is_valid()
             form.add_error(None, CONFLICT_MESSAGE)
-            if upload:
-                form.add_error("evidence_file", "Nothing was attached: choose the file again.")
         except ValidationError as error:
             # The service's own check (someone removed evidence meanwhile, or a file it refused).
             form.add_error(None if hasattr(error, "error_dict") else "evidence_file", error)
@@ -162,6 +160,9 @@ def update_edit(request: HttpRequest, slug: str, number: str, period_id: int) ->
             if upload:
                 messages.success(request, f"{services.clean_file_name(upload.name)} attached.")
             return redirect(recommendation)
+    if form.errors and request.FILES.get("evidence_file") and "evidence_file" not in form.errors:
+        # Browsers do not keep a chosen file when the form comes back; say so beside the field.
+        form.add_error("evidence_file", "Nothing was attached: choose the file again.")
     return render(
         request,
         "recommendations/update_form.html",
