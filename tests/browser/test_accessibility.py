@@ -11,7 +11,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import assert_accessible, sign_in
-from tests.factories import OwnerFactory, UserFactory
+from tests.factories import OwnerFactory, UserFactory, build_plan
 
 pytestmark = pytest.mark.browser
 
@@ -167,6 +167,25 @@ def test_the_evidence_form_with_errors_has_no_accessibility_violations(page: Pag
     page.get_by_label("Evidence file").set_input_files(not_a_pdf)
     page.get_by_role("button", name="Attach file").click()
     expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_dashboard_of_several_plans_has_no_accessibility_violations(page: Page, demo):
+    from recommendations import services
+
+    services.record_update(
+        recommendation=demo.plan.recommendations.get(number="7"),
+        period=demo.period,
+        status="at_risk",
+        text="Waiting on the supplier.",
+        author=demo.accounts["lead"],
+        sign_off="submitted",
+    )
+    build_plan(recommendations=3)
+    sign_in(page, "executive")
+    expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Plans compared")).to_be_visible()
+    expect(page.get_by_role("table", name="Progress by plan")).to_be_visible()
     assert_accessible(page)
 
 

@@ -96,14 +96,22 @@ def test_an_update_goes_from_the_lead_through_sign_off_to_the_public_page(
     )
     assert [item.original_name for item in update.evidence.all()] == ["supplier-change-request.pdf"]
 
-    # An executive signs in, finds it among the updates awaiting sign-off and returns it.
+    # An executive signs in to the dashboard, which counts it as awaiting sign-off and opens
+    # the plan table filtered to it.
     sign_in(executive, "executive")
-    executive.get_by_role("link", name="Plans", exact=True).click()
-    executive.get_by_role("link", name=demo.plan.title, exact=True).click()
-    executive.get_by_label("Awaiting sign-off", exact=True).check()
-    executive.get_by_role("button", name="Apply filters").click()
+    expect(executive.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+    expect(executive.get_by_role("link", name="Dashboard")).to_have_attribute(
+        "aria-current", "page"
+    )
+    assert_accessible(executive)
+    executive.get_by_role(
+        "link", name=f"1 awaiting sign-off in {demo.plan.title}", exact=True
+    ).click()
+    expect(executive.get_by_label("Awaiting sign-off", exact=True)).to_be_checked()
     expect(executive.get_by_text("Showing 1 of 2 recommendations")).to_be_visible()
-    expect(executive.get_by_role("table")).to_contain_text(FIRST_TEXT)
+    expect(executive.get_by_role("table", name="Recommendations and progress")).to_contain_text(
+        FIRST_TEXT
+    )
     executive.get_by_role("link", name="7 – open recommendation 7").click()
     card = period_card(executive)
     with executive.expect_download() as download_info:
