@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import dateformat
 
@@ -173,9 +173,14 @@ def _latest_period() -> Subquery:
     return ReportingPeriod.objects.filter(plan=OuterRef("plan")).order_by("-position", "-id")
 
 
-def _counts_by_plan(on: dt.date) -> dict[int, dict]:
-    """One row of figures per plan, counted in a single grouped query."""
+def _counts_by_plan(on: dt.date) -> dict[int, Summary]:
+    """Per plan id, its figures: one grouped query, whatever the number of rows.
+
+    Rows are grouped by plan, status and overdue-ness, so the status subquery runs once per
+    recommendation rather than once per figure; the groups are summed here.
+    """
     recommendations = recommendations_with_status().annotate(
+        is_overdue=ExpressionWrapper(overdue_q(on), output_field=BooleanField()),
         latest_period_id=Subquery(_latest_period().values("id")[:1]),
         has_current_update=Exists(
             StatusUpdate.objects.filter(
@@ -187,40 +192,36 @@ def _counts_by_plan(on: dt.date) -> dict[int, dict]:
         ),
         has_slipped=Exists(DueDateChange.objects.filter(recommendation=OuterRef("pk"))),
     )
-    by_status = {
-        f"status_{value}": Count("id", filter=Q(current_status=value)) for value in Status.values
-    }
-    rows = (
+    groups = (
         recommendations.order_by()
-        .values("plan_id")
+        .values("plan_id", "current_status", "is_overdue")
         .annotate(
             total=Count("id"),
-            status_none=Count("id", filter=Q(current_status__isnull=True) | Q(current_status="")),
-            overdue=Count("id", filter=overdue_q(on)),
             stale=Count("id", filter=Q(has_current_update=False)),
             awaiting=Count("id", filter=Q(is_awaiting=True)),
             slipped=Count("id", filter=Q(has_slipped=True)),
-            **by_status,
         )
     )
-    return {row["plan_id"]: row for row in rows}
+    counts: dict[int, Summary] = {}
+    for group in groups:
+        summary = counts.setdefault(group["plan_id"], Summary(plan=None))
+        status = group["current_status"] or NO_STATUS
+        summary.statuses[status] = summary.statuses.get(status, 0) + group["total"]
+        summary.total += group["total"]
+        summary.overdue += group["total"] if group["is_overdue"] else 0
+        summary.stale += group["stale"]
+        summary.awaiting += group["awaiting"]
+        summary.slipped += group["slipped"]
+    return counts
 
 
-def _summary(plan: Plan, row: dict) -> Summary:
-    statuses = {value: row.get(f"status_{value}", 0) for value in Status.values}
-    statuses[NO_STATUS] = row.get("status_none", 0)
-    return Summary(
-        plan=plan,
-        total=row.get("total", 0),
-        statuses=statuses,
-        overdue=row.get("overdue", 0),
-        stale=row.get("stale", 0),
-        awaiting=row.get("awaiting", 0),
-        slipped=row.get("slipped", 0),
-        latest_period=plan.latest_period_label or "",
-        has_periods=plan.latest_period_label is not None,
-        links=_links_for_plan(plan),
-    )
+def _summary(plan: Plan, counts: Summary | None) -> Summary:
+    summary = counts or Summary(plan=None)
+    summary.plan = plan
+    summary.latest_period = plan.latest_period_label or ""
+    summary.has_periods = plan.latest_period_label is not None
+    summary.links = _links_for_plan(plan)
+    return summary
 
 
 def _overall(summaries: list[Summary], *, anchor: str) -> Summary:
@@ -247,7 +248,7 @@ def plan_summaries(on: dt.date | None = None) -> list[Summary]:
             .values("label")[:1]
         )
     )
-    return [_summary(plan, counts.get(plan.pk, {})) for plan in plans.order_by("title")]
+    return [_summary(plan, counts.get(plan.pk)) for plan in plans.order_by("title")]
 
 
 # ---------------------------------------------------------------------------- recent activity
