@@ -471,12 +471,7 @@ def count_queries(database_url: str, paths: list[str], *, username: str | None) 
 
 
 def _count_queries_here(database_url: str, paths: list[str], username: str | None) -> dict:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "actionplan.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    _django(database_url)
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -504,6 +499,72 @@ def _count_queries_here(database_url: str, paths: list[str], username: str | Non
     return result
 
 
+def _django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "actionplan.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def _lead_work_here(database_url: str) -> dict:
+    """Per lead account: the updates of the latest period of every plan that the lead owns."""
+    _django(database_url)
+    from django.db.models import Max
+
+    from recommendations.models import ReportingPeriod, StatusUpdate
+
+    latest = {
+        row["plan_id"]: row["last"]
+        for row in ReportingPeriod.objects.values("plan_id").annotate(last=Max("position"))
+    }
+    work: dict[str, list] = {}
+    updates = StatusUpdate.objects.filter(
+        recommendation__owner__user__groups__name="Lead"
+    ).values_list(
+        "recommendation__owner__user__username",
+        "recommendation__plan__slug",
+        "recommendation__plan_id",
+        "recommendation__number",
+        "period_id",
+        "period__position",
+    )
+    for username, slug, plan_id, number, period_id, position in updates:
+        if position == latest[plan_id]:
+            work.setdefault(username, []).append([slug, number, period_id])
+    return {name: sorted(items) for name, items in sorted(work.items())}
+
+
+def _history_markers_here(database_url: str, markers: list[str]) -> dict:
+    """Which of `markers` appear in some saved version of an update (its history)."""
+    _django(database_url)
+    from recommendations.models import StatusUpdate
+
+    found = set()
+    texts = StatusUpdate.history.filter(text__startswith="Load test write ").values_list(
+        "text", flat=True
+    )
+    wanted = set(markers)
+    for text in texts.iterator():
+        marker = text.split(" ", 4)[3].rstrip(".")
+        if marker in wanted:
+            found.add(marker)
+    return {"found": sorted(found)}
+
+
+def run_here(command: str, database_url: str, *args: str) -> dict:
+    """Run one of this module's Django-side commands in a subprocess and return its JSON."""
+    output = subprocess.run(
+        [PYTHON, __file__, command, "--database-url", database_url, *args],
+        cwd=ROOT,
+        check=True,
+        text=True,
+        capture_output=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -511,9 +572,19 @@ def main() -> None:
     counting.add_argument("--database-url", required=True)
     counting.add_argument("--username")
     counting.add_argument("paths", nargs="+")
+    work = sub.add_parser("lead-work")
+    work.add_argument("--database-url", required=True)
+    markers = sub.add_parser("history-markers")
+    markers.add_argument("--database-url", required=True)
+    markers.add_argument("--markers-file", type=Path, required=True)
     args = parser.parse_args()
     if args.command == "count-queries":
         print(json.dumps(_count_queries_here(args.database_url, args.paths, args.username)))
+    elif args.command == "lead-work":
+        print(json.dumps(_lead_work_here(args.database_url)))
+    elif args.command == "history-markers":
+        wanted = json.loads(args.markers_file.read_text())
+        print(json.dumps(_history_markers_here(args.database_url, wanted)))
 
 
 if __name__ == "__main__":
