@@ -37,13 +37,8 @@ from .queries import overdue_q, recommendations_with_status, today
 ACTIVITY_LIMIT = 15
 NO_STATUS = "none"  # the plan table's filter value for "no status given"
 
-# The plan table's GET parameters for each flag figure.
-FLAG_FILTERS = {
-    "overdue": "overdue",
-    "stale": "stale",
-    "awaiting": "awaiting",
-    "slipped": "slipped",
-}
+# The plan table's on/off GET filters, each named after the figure it explains.
+FLAG_FILTERS = ("overdue", "stale", "awaiting", "slipped")
 
 
 @dataclass
@@ -81,6 +76,16 @@ class Summary:
     latest_period: str = ""
     has_periods: bool = True
     links: dict[str, str] = field(default_factory=dict)
+
+    def add(self, other: Summary) -> None:
+        """Count another summary's recommendations in with these."""
+        self.total += other.total
+        self.overdue += other.overdue
+        self.stale += other.stale
+        self.awaiting += other.awaiting
+        self.slipped += other.slipped
+        for value, count in other.statuses.items():
+            self.statuses[value] = self.statuses.get(value, 0) + count
 
     @property
     def complete(self) -> int:
@@ -156,8 +161,8 @@ def plan_table_url(plan: Plan, **params: str) -> str:
 
 def _links_for_plan(plan: Plan) -> dict[str, str]:
     links = {"total": plan_table_url(plan)}
-    for name, param in FLAG_FILTERS.items():
-        links[name] = plan_table_url(plan, **{param: "on"})
+    for name in FLAG_FILTERS:
+        links[name] = plan_table_url(plan, **{name: "on"})
     for value in [*Status.values, NO_STATUS]:
         links[f"status_{value}"] = plan_table_url(plan, status=value)
     return links
@@ -204,14 +209,17 @@ def _counts_by_plan(on: dt.date) -> dict[int, Summary]:
     )
     counts: dict[int, Summary] = {}
     for group in groups:
-        summary = counts.setdefault(group["plan_id"], Summary(plan=None))
-        status = group["current_status"] or NO_STATUS
-        summary.statuses[status] = summary.statuses.get(status, 0) + group["total"]
-        summary.total += group["total"]
-        summary.overdue += group["total"] if group["is_overdue"] else 0
-        summary.stale += group["stale"]
-        summary.awaiting += group["awaiting"]
-        summary.slipped += group["slipped"]
+        counts.setdefault(group["plan_id"], Summary(plan=None)).add(
+            Summary(
+                plan=None,
+                total=group["total"],
+                statuses={group["current_status"] or NO_STATUS: group["total"]},
+                overdue=group["total"] if group["is_overdue"] else 0,
+                stale=group["stale"],
+                awaiting=group["awaiting"],
+                slipped=group["slipped"],
+            )
+        )
     return counts
 
 
@@ -227,13 +235,7 @@ def _summary(plan: Plan, counts: Summary | None) -> Summary:
 def _overall(summaries: list[Summary], *, anchor: str) -> Summary:
     overall = Summary(plan=None, links=_links_to(anchor))
     for summary in summaries:
-        overall.total += summary.total
-        overall.overdue += summary.overdue
-        overall.stale += summary.stale
-        overall.awaiting += summary.awaiting
-        overall.slipped += summary.slipped
-        for value, count in summary.statuses.items():
-            overall.statuses[value] = overall.statuses.get(value, 0) + count
+        overall.add(summary)
     return overall
 
 
@@ -256,12 +258,9 @@ def plan_summaries(on: dt.date | None = None) -> list[Summary]:
 VERBS = {"+": "added", "~": "changed", "-": "deleted"}
 
 
-def _latest(model) -> list:
-    return list(
-        model.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            :ACTIVITY_LIMIT
-        ]
-    )
+def _latest(model, limit: int) -> list:
+    history = model.history.select_related("history_user")
+    return list(history.order_by("-history_date", "-history_id")[:limit])
 
 
 def _date(value: dt.date | None) -> str:
@@ -275,7 +274,7 @@ def recent_activity(limit: int = ACTIVITY_LIMIT) -> list[Activity]:
     recommendations, updates and periods they refer to, each fetched once in bulk.
     """
     recs, updates, changes, evidence = (
-        _latest(model) for model in (Recommendation, StatusUpdate, DueDateChange, Evidence)
+        _latest(model, limit) for model in (Recommendation, StatusUpdate, DueDateChange, Evidence)
     )
     update_refs = {
         row["id"]: row

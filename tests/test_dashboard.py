@@ -124,7 +124,7 @@ def test_each_figure_counts_the_right_recommendations(client, executive, mixed_p
     assert "1" in links_to(page, f"{table}?status=on_track")
     assert "1" in links_to(page, f"{table}?status=none")
     assert '<span class="figure">40%</span> complete or closed' in page
-    assert "March update" in page  # the latest period is named beside its figure
+    assert "Latest period: March update" in page
 
 
 def test_every_number_opens_a_plan_table_showing_that_many_rows(client, executive, mixed_plan):
@@ -146,7 +146,7 @@ def test_a_plan_without_periods_counts_every_recommendation_as_without_a_current
     client.force_login(executive)
     page = page_of(client)
     assert "2 with no update for the latest period" in links_to(page, "/plans/new-plan/?stale=on")
-    assert "this plan has no reporting periods yet" in page
+    assert "This plan has no reporting periods yet" in page
 
 
 def test_a_single_plan_shows_no_overall_section(client, executive, mixed_plan):
