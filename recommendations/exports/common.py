@@ -47,13 +47,29 @@ class ExportError(ValueError):
 # ---------------------------------------------------------------------------- cell text
 
 
+_ASCII_CONTROLS = bytes(code for code in range(32) if chr(code) not in "\t\n\r")
+
+
+def _is_plain_ascii(text: str) -> bool:
+    # Most text is ASCII without control characters: checking that in bytes is several times
+    # faster than the regular expression, which shows in a return of thousands of cells.
+    if not text.isascii():
+        return False
+    data = text.encode("ascii")
+    return len(data.translate(None, _ASCII_CONTROLS)) == len(data)
+
+
 def clean_text(value: object) -> str:
     """Text that any spreadsheet or PDF can hold: unsafe characters dropped, length capped."""
     if value is None:
         return ""
+    text = str(value)
+    if not _is_plain_ascii(text):
+        text = _UNSAFE_CHARACTERS.sub("", text)
     # XML turns a bare carriage return into a line feed when the file is read: write the line
     # break every spreadsheet and PDF understands instead.
-    text = _UNSAFE_CHARACTERS.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - len(CUT_NOTE)] + CUT_NOTE
     return text
@@ -253,7 +269,9 @@ def _return_cell(update, include_pending: bool) -> ReturnCell | None:
     return ReturnCell(clean_text(update.text), update.status, pending)
 
 
-def _return_row(row: PlanRow, table: PlanTable, include_pending: bool) -> ReturnRow:
+def _return_row(
+    row: PlanRow, table: PlanTable, include_pending: bool, zone: dt.tzinfo
+) -> ReturnRow:
     rec = row.recommendation
     chosen = table.cell_for_period(row)
     updated = row.last_updated
@@ -271,7 +289,7 @@ def _return_row(row: PlanRow, table: PlanTable, include_pending: bool) -> Return
             include_pending and chosen is not None and chosen.sign_off != SignOff.APPROVED
         ),
         due_date=rec.due_date,
-        last_updated=timezone.localtime(updated).date() if updated else None,
+        last_updated=updated.astimezone(zone).date() if updated else None,
         overdue=row.overdue,
     )
 
@@ -346,9 +364,11 @@ def build_return(
     period = _choose_period(plan, table, period_id=period_id, period_label=period_label)
     table = replace(table, period=period)
     executive, operational = _lead_names(table.plan, as_of)
+    # Looked up once: finding the current time zone is slow enough to show in a large return.
+    zone = timezone.get_current_timezone()
     return PlanReturn(
         table=table,
-        rows=[_return_row(row, table, include_pending) for row in table.rows],
+        rows=[_return_row(row, table, include_pending, zone) for row in table.rows],
         period=period,
         as_of=as_of,
         generated_at=generated_at,

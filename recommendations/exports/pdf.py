@@ -25,19 +25,12 @@ PDF_VARIANT = "pdf/ua-1"
 # to the next, or it could leave most of a page blank, or not fit on a page at all.
 KEEP_TOGETHER_CHARS = 1_200
 
-# Relative widths of the table's columns; the period columns share what is left, and every
-# width shrinks in proportion when many periods need room.
-FIXED_WIDTHS = [
-    ("number", 4.5),
-    ("text", 14.0),
-    ("subs", 10.5),
-    ("addressee", 7.5),
-    ("owner", 7.0),
-    ("status", 6.5),
-    ("rag", 5.0),
-    ("date", 6.5),
-]
-PERIOD_WIDTH = 17.0
+# Percent widths of the short columns (the dates are two columns); the recommendation, its
+# sub-recommendations and the period columns share the rest in proportion to how much text
+# each holds, which keeps rows, and so the return, as short as a browser-style layout would.
+SHORT_WIDTHS = {"number": 3.5, "addressee": 7.0, "owner": 7.0, "status": 6.0, "rag": 4.5}
+DATE_WIDTH = 5.5
+LONG_MIN_WIDTH = 6.0
 
 
 def css_string(value: str) -> str:
@@ -50,13 +43,21 @@ def css_string(value: str) -> str:
     return f'"{escaped}"'
 
 
-def column_widths(periods: int) -> list[tuple[str, str]]:
-    """Percentages for each column class, adding up to 100 across the table."""
-    # "date" is two columns (due date and last updated).
-    total = sum(width for _, width in FIXED_WIDTHS) + dict(FIXED_WIDTHS)["date"]
-    total += PERIOD_WIDTH * periods
-    widths = [*FIXED_WIDTHS, ("period", PERIOD_WIDTH)]
-    return [(name, f"{width * 100 / total:.3f}") for name, width in widths]
+def column_widths(ret: PlanReturn) -> list[tuple[str, str]]:
+    """(column class, percent width) for every column, adding up to 100 across the table."""
+    long_columns = ["text", "subs", *(f"period-{i}" for i in range(len(ret.periods)))]
+    lengths = dict.fromkeys(long_columns, 1)
+    for row in ret.rows:
+        lengths["text"] += len(row.text)
+        lengths["subs"] += len(row.subrecommendations_text)
+        for index, cell in enumerate(row.cells):
+            lengths[f"period-{index}"] += len(cell.marked_text) if cell else 0
+    room = 100 - sum(SHORT_WIDTHS.values()) - 2 * DATE_WIDTH
+    floor = min(LONG_MIN_WIDTH, room / len(long_columns))
+    spare, total = room - floor * len(long_columns), sum(lengths.values())
+    widths = {**SHORT_WIDTHS, "date": DATE_WIDTH}
+    widths |= {name: floor + spare * length / total for name, length in lengths.items()}
+    return [(name, f"{width:.3f}") for name, width in widths.items()]
 
 
 def _row_size(row: ReturnRow) -> int:
@@ -81,7 +82,7 @@ def html(ret: PlanReturn) -> str:
             "filtered": ret.table.filters.active,
             "pending_label": PENDING_LABEL,
             "marking_css": css_string(ret.marking),
-            "widths": column_widths(len(ret.periods)),
+            "widths": column_widths(ret),
             "rags": [(str(value), rag) for value, rag in rags],
             "created_iso": timezone.localtime(ret.generated_at).isoformat(timespec="seconds"),
         },

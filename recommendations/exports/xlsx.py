@@ -110,7 +110,7 @@ class _Styles:
 
 
 def _text_cell(sheet: Worksheet, value: str, style: StyleArray, styles: _Styles) -> Cell:
-    value = clean_text(value)
+    """A cell holding `value` (already through clean_text) as text, whatever it looks like."""
     if looks_like_formula(value):
         style = styles.as_text(style)
     cell = Cell(sheet, value=value or None, style_array=style)
@@ -127,7 +127,8 @@ def _value_cell(sheet: Worksheet, value: object, style: StyleArray) -> Cell:
 def headers(ret: PlanReturn) -> list[str]:
     """The Return sheet's header row, in order."""
     periods = [period.label for period in ret.periods]
-    return [*LEADING_HEADERS, *periods, ret.status_header, *TRAILING_HEADERS]
+    titles = [*LEADING_HEADERS, *periods, ret.status_header, *TRAILING_HEADERS]
+    return [clean_text(title) for title in titles]
 
 
 def _row_cells(sheet: Worksheet, row: ReturnRow, styles: _Styles) -> list[Cell]:
@@ -193,7 +194,7 @@ def _print_setup(sheet: Worksheet, ret: PlanReturn) -> None:
 def _write_summary_sheet(sheet: Worksheet, ret: PlanReturn, styles: _Styles) -> None:
     sheet.append(
         [
-            _text_cell(sheet, ret.status_header, styles.header, styles),
+            _text_cell(sheet, clean_text(ret.status_header), styles.header, styles),
             _text_cell(sheet, "Recommendations", styles.header, styles),
         ]
     )
@@ -279,7 +280,7 @@ def _write_plan_sheet(sheet: Worksheet, ret: PlanReturn, styles: _Styles) -> Non
         elif isinstance(value, dt.date):
             cell = _value_cell(sheet, value, styles.date)
         else:
-            cell = _text_cell(sheet, value or "", styles.text, styles)
+            cell = _text_cell(sheet, clean_text(value), styles.text, styles)
         sheet.append([_text_cell(sheet, key, styles.number, styles), cell])
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 80
