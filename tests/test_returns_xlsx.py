@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import zipfile
+import zoneinfo
 
 import openpyxl
 import pytest
@@ -337,6 +338,43 @@ def test_pending_updates_are_included_only_when_asked_and_marked_awaiting_sign_o
 
 
 # ---------------------------------------------------------------------------- period, as at
+
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def london(settings):
+    settings.TIME_ZONE = "Europe/London"
+
+
+def test_an_as_of_date_alone_means_the_end_of_that_day_in_london(london):
+    moment = common.parse_as_of("2026-03-31", now=NOW)
+    assert moment.astimezone(LONDON).replace(tzinfo=None) == dt.datetime(
+        2026, 3, 31, 23, 59, 59, 999999
+    )
+
+
+def test_an_as_of_time_is_london_time_summer_or_winter(london):
+    summer = common.parse_as_of("2026-06-01T17:00", now=NOW)
+    assert summer == dt.datetime(2026, 6, 1, 16, 0, tzinfo=dt.UTC)
+    winter = common.parse_as_of("2026-01-05T09:30", now=NOW)
+    assert winter == dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC)
+
+
+def test_an_as_of_of_today_means_now_and_the_future_is_refused(london):
+    assert common.parse_as_of("2026-06-15", now=NOW) == NOW
+    assert common.parse_as_of("", now=NOW) is None
+    for future in ["2026-06-16", "2026-06-15T14:00"]:
+        with pytest.raises(common.ExportError, match="in the future"):
+            common.parse_as_of(future, now=NOW)
+
+
+@pytest.mark.parametrize("text", ["15/06/2026", "2026-6-1", "2026-06-01T5pm", "２０２６-01-01"])
+def test_an_as_of_in_another_shape_is_refused_with_the_shape_to_use(text):
+    with pytest.raises(common.ExportError, match="YYYY-MM-DD or YYYY-MM-DDTHH:MM"):
+        common.parse_as_of(text, now=NOW)
 
 
 def test_another_period_can_be_chosen_for_the_status_column():

@@ -34,8 +34,8 @@ _UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\
 # Spreadsheet programs treat text starting with these as a formula (or as data to evaluate).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?", re.ASCII)
 _TRUE = {"1", "true", "on", "yes"}
 _FALSE = {"", "0", "false", "off", "no"}
 
@@ -94,19 +94,18 @@ def parse_as_of(value: str | None, *, now: dt.datetime | None = None) -> dt.date
         return None
     now = now or timezone.now()
     shape = 'Write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. "2026-03-31" or "2026-03-31T17:00".'
+    date_only = bool(_DATE.fullmatch(text))
+    if not date_only and not _DATE_TIME.fullmatch(text):
+        raise ExportError(f'The "as at" value "{text[:40]}" is not a date. {shape}')
     try:
-        if _DATE.fullmatch(text):
+        if date_only:
             day = dt.date.fromisoformat(text)
             if day == timezone.localdate(now):
                 return now
             moment = timezone.make_aware(dt.datetime.combine(day, dt.time.max))
-        elif _DATE_TIME.fullmatch(text):
-            moment = timezone.make_aware(dt.datetime.fromisoformat(text.replace(" ", "T")))
         else:
-            raise ExportError(f'The "as at" value "{text[:40]}" is not a date. {shape}')
-    except (ValueError, OverflowError) as error:
-        if isinstance(error, ExportError):
-            raise
+            moment = timezone.make_aware(dt.datetime.fromisoformat(text.replace(" ", "T")))
+    except (ValueError, OverflowError):
         raise ExportError(f'The "as at" value "{text[:40]}" is not a real date. {shape}') from None
     if moment > now:
         raise ExportError(
@@ -129,7 +128,7 @@ def parse_period_id(value: str | None) -> int | None:
     text = (value or "").strip()
     if not text:
         return None
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise ExportError(
             f'The reporting period "{text[:40]}" is not one of this plan\'s periods: choose one '
             "from the list."
