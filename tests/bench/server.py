@@ -179,8 +179,11 @@ def collect_static() -> None:
 class Server:
     """gunicorn serving the app on 127.0.0.1 with production settings; stopped on exit."""
 
-    def __init__(self, database_url: str, *, workers: int = 2, threads: int = 1):
+    def __init__(
+        self, database_url: str, *, workers: int = 2, threads: int = 1, timeout: int = 600
+    ):
         self.database_url = database_url
+        self.timeout = timeout
         self.workers = workers
         self.threads = threads
         self.port = free_port()
@@ -195,7 +198,7 @@ class Server:
             "-b", f"{HOST}:{self.port}",
             "--workers", str(self.workers),
             "--threads", str(self.threads),
-            "--timeout", "120",
+            "--timeout", str(self.timeout),
             "--error-logfile", str(self.log),
         ]  # fmt: skip
         self.process = subprocess.Popen(
@@ -268,7 +271,7 @@ class Response:
 class HttpSession:
     """One browser: a keep-alive connection to 127.0.0.1 and its cookies."""
 
-    def __init__(self, port: int, *, timeout: float = 120):
+    def __init__(self, port: int, *, timeout: float = 600):
         self.port = port
         self.timeout = timeout
         self.cookies: dict[str, str] = {}
@@ -445,8 +448,11 @@ def hammer(
     server_before = server.worker_cpu_seconds() if server else 0.0
     phase["started"] = time.perf_counter()
     phase["measuring"] = True
+    # Wait for requests in flight: a page still rendering would otherwise queue in front of
+    # the next page measured. Each request is bounded by the connection's timeout.
+    longest_request = max(session.timeout for session in sessions)
     for thread in threads:
-        thread.join(timeout=max_seconds + 180)
+        thread.join(timeout=max_seconds + longest_request + 30)
     result.seconds = time.perf_counter() - phase["started"]
     result.client_cpu_seconds = round(time.process_time() - cpu_before, 3)
     if server:
@@ -489,12 +495,14 @@ def _count_queries_here(database_url: str, paths: list[str], username: str | Non
             result[path] = {"exists": False}
             continue
         client.get(path)  # the first request may refresh the session; count the second
+        began = time.perf_counter()
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path)
         result[path] = {
             "exists": response.status_code != 404,
             "status": response.status_code,
             "queries": len(queries),
+            "seconds": round(time.perf_counter() - began, 3),
         }
     return result
 
