@@ -469,6 +469,18 @@ def test_the_download_keeps_the_plan_page_filters(client, lead):
     assert [row.number for row in filtered.rows] == ["1", "3"]
 
 
+def test_filters_pick_the_rows_the_plan_page_shows_even_by_unapproved_updates(client, lead):
+    plan = sign_off_plan()  # 1 approved; 2 has only a submitted "At risk" update
+    client.force_login(lead)
+    page = client.get(reverse("plan_table", args=[plan.slug]) + "?awaiting=on").content.decode()
+    assert "Draft text" in page and "Signed off text" not in page
+    for params in [{"awaiting": "on"}, {"status": "at_risk"}]:
+        response = client.get(url("return_xlsx", plan, **params))
+        rows = by_number(workbook(response.content))
+        assert list(rows) == ["2"], params
+        assert rows["2"]["Q1"].value is None  # shown, but its unapproved words are not
+
+
 def test_the_download_can_include_pending_updates(client, lead):
     plan = sign_off_plan()
     client.force_login(lead)

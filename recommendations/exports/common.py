@@ -338,6 +338,25 @@ def _lead_names(plan: Plan, as_of: dt.datetime | None) -> tuple[str, str]:
     return tuple(clean_text(owners[pk]) if pk in owners else "" for pk in ids)  # type: ignore[return-value]
 
 
+def _table(
+    plan: Plan, *, filters: PlanFilters | None, as_of: dt.datetime | None, approved_only: bool
+) -> PlanTable:
+    """The plan table the return shows: the rows the plan page's filters pick, with the
+    content the return may show.
+
+    The plan page filters on everything recorded (a draft "At risk" matches a status filter,
+    a submitted update the "awaiting sign-off" one), so with approved content only the rows are
+    chosen on the whole table first, then shown with their approved content.
+    """
+    if not (approved_only and filters is not None and filters.active):
+        return queries.plan_table(plan, filters=filters, as_of=as_of, approved_only=approved_only)
+    shown = queries.plan_table(plan, filters=filters, as_of=as_of, approved_only=False)
+    wanted = {row.recommendation.pk for row in shown.rows}
+    table = queries.plan_table(plan, as_of=as_of, approved_only=True)
+    rows = [row for row in table.rows if row.recommendation.pk in wanted]
+    return replace(table, rows=rows, filters=filters)
+
+
 def build_return(
     plan: Plan,
     *,
@@ -357,9 +376,7 @@ def build_return(
             f"This plan was only created on {format_moment(plan.created_at)}: choose an "
             '"as at" moment after that.'
         )
-    table = queries.plan_table(
-        plan, filters=filters, as_of=as_of, approved_only=not include_pending
-    )
+    table = _table(plan, filters=filters, as_of=as_of, approved_only=not include_pending)
     period = _choose_period(plan, table, period_id=period_id, period_label=period_label)
     table = replace(table, period=period)
     executive, operational = _lead_names(table.plan, as_of)
