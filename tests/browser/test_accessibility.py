@@ -6,11 +6,12 @@ axe-core on it; a failure lists every violation's rule, help and the elements it
 
 from __future__ import annotations
 
+import openpyxl
 import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import assert_accessible, sign_in
+from tests.browser.helpers import assert_accessible, sign_in, small_pdf
 from tests.factories import OwnerFactory, UserFactory, build_plan
 
 pytestmark = pytest.mark.browser
@@ -71,6 +72,18 @@ def test_the_recommendation_page_has_no_accessibility_violations(page: Page, dem
     sign_in(page, "lead")
     page.goto(recommendation_url(demo))
     expect(page.get_by_role("heading", name="Recommendation 7", level=1)).to_be_visible()
+    # The breadcrumb separators are drawn, not read out.
+    expect(page.get_by_role("navigation", name="Breadcrumb")).to_match_aria_snapshot(
+        f"""
+        - navigation "Breadcrumb":
+          - list:
+            - listitem:
+              - link "Plans"
+            - listitem:
+              - link "{demo.plan.title}"
+            - listitem: Recommendation 7
+        """
+    )
     assert_accessible(page)
 
 
@@ -132,6 +145,43 @@ def test_the_import_upload_page_with_errors_has_no_accessibility_violations(page
     assert_accessible(page)
 
 
+def test_the_import_preview_has_no_accessibility_violations(page: Page, demo, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Strategic / Executive Lead: D/Supt Abbie Leeson"])
+    sheet.append(
+        [
+            "Rec No.",
+            "Recommendation",
+            "Sub recommendation",
+            "Rec. Owner",
+            "Status",
+            "Initial action plan response",
+        ]
+    )
+    sheet.append(
+        [
+            "10",
+            "By 27 March 2025, review and update their learning and training "
+            "provision relating to stalking.",
+            "",
+            "Chief Constables",
+            "Sideways",
+            "Training review under way.",
+        ]
+    )
+    path = tmp_path / "force-plan.xlsx"
+    workbook.save(path)
+
+    sign_in(page, "admin")
+    page.goto(reverse("import_upload"))
+    page.get_by_label("Spreadsheet (.xlsx)").set_input_files(path)
+    page.get_by_label("Plan title").fill("Imported stalking plan")
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_text("Sideways").first).to_be_visible()
+    assert_accessible(page)
+
+
 def test_the_due_date_form_with_errors_has_no_accessibility_violations(page: Page, demo):
     sign_in(page, "admin")
     page.goto(recommendation_url(demo))
@@ -158,15 +208,21 @@ def test_the_evidence_form_with_errors_has_no_accessibility_violations(page: Pag
     )
     sign_in(page, "lead")
     page.goto(reverse("evidence_upload", args=[demo.plan.slug, "7", demo.period.pk]))
-    expect(
-        page.get_by_role("heading", name="Attach evidence to the June 2026 update")
-    ).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Attach evidence")
     assert_accessible(page)
     not_a_pdf = tmp_path / "minutes.pdf"
     not_a_pdf.write_text("<script>alert(1)</script>")
     page.get_by_label("Evidence file").set_input_files(not_a_pdf)
     page.get_by_role("button", name="Attach file").click()
     expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    assert_accessible(page)
+
+    evidence = tmp_path / "change-request.pdf"
+    evidence.write_bytes(small_pdf())
+    page.get_by_label("Evidence file").set_input_files(evidence)
+    page.get_by_role("button", name="Attach file").click()
+    page.get_by_role("link", name="Remove change-request.pdf").click()
+    expect(page.get_by_role("heading", name="Remove evidence from the update")).to_be_visible()
     assert_accessible(page)
 
 
