@@ -335,6 +335,8 @@ def test_pending_updates_are_included_only_when_asked_and_marked_awaiting_sign_o
     assert rows["1"]["Q1"].value == "Signed off text"
     assert rows["2"]["Q1"].value == "[Awaiting sign-off] Draft text"
     assert rows["2"]["Status (Q1)"].value == "At risk"
+    assert rows["2"]["Status (Q1)"].comment.text.startswith("Awaiting sign-off")
+    assert rows["1"]["Status (Q1)"].comment is None
 
 
 # ---------------------------------------------------------------------------- period, as at

@@ -12,6 +12,7 @@ import io
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.comments import Comment
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
@@ -19,11 +20,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..choices import NO_STATUS_RAG, RAG_BY_STATUS, Rag, rag_for
-from .common import PlanReturn, ReturnRow, clean_text, looks_like_formula
+from .common import PENDING_LABEL, PlanReturn, ReturnRow, clean_text, looks_like_formula
 
 RETURN_SHEET, SUMMARY_SHEET, PLAN_SHEET = "Return", "Summary", "Plan"
 LEADING_HEADERS = ["Rec No.", "Recommendation", "Sub recommendation", "Addressee", "Owner"]
 TRAILING_HEADERS = ["RAG", "Due date", "Last updated"]  # after "Status (<period>)"
+PENDING_NOTE = f"{PENDING_LABEL}: this status comes from an update not yet approved."
+COMMENT_AUTHOR = "Action plan tracker"
 DATE_FORMAT = "dd/mm/yyyy"
 DATE_TIME_FORMAT = "dd/mm/yyyy hh:mm"
 # Column widths in characters: wide enough for narratives without hiding the short columns.
@@ -146,9 +149,15 @@ def _row_cells(sheet: Worksheet, row: ReturnRow, styles: _Styles) -> list[Cell]:
             style = styles.pending if update.pending else styles.text
             cells.append(_text_cell(sheet, update.marked_text, style, styles))
     rag_style = styles.for_rag(row.rag)
-    status = row.status_label
+    status = _text_cell(
+        sheet, row.status_label, styles.pending if row.status_pending else rag_style, styles
+    )
+    if row.status_pending:
+        # The status keeps its own words (so the file imports back); the note says why it stands
+        # out.
+        status.comment = Comment(PENDING_NOTE, COMMENT_AUTHOR)
     cells += [
-        _text_cell(sheet, status, styles.pending if row.status_pending else rag_style, styles),
+        status,
         _text_cell(sheet, row.rag.word, rag_style, styles),
         _value_cell(sheet, row.due_date, styles.date),
         _value_cell(sheet, row.last_updated, styles.date),
