@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from recommendations.choices import SignOff, Status
 from recommendations.models import StatusUpdate
-from tests.browser.helpers import assert_focus_visible, is_focused, sign_in, tab_to
+from tests.browser.helpers import assert_focus_visible, is_focused, sign_in, small_pdf, tab_to
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ def test_the_skip_link_is_hidden_until_it_is_focused(page: Page, demo):
     expect(skip_link).to_be_in_viewport()
 
 
-def test_a_lead_records_and_submits_an_update_using_only_the_keyboard(page: Page, demo):
+def test_a_lead_records_and_submits_an_update_using_only_the_keyboard(page: Page, demo, tmp_path):
     keyboard = page.keyboard
     page.goto("/sign-in/")
 
@@ -94,17 +94,28 @@ def test_a_lead_records_and_submits_an_update_using_only_the_keyboard(page: Page
     keyboard.press("Tab")
     assert is_focused(page.get_by_label("Progress narrative"))
     keyboard.type("Change to crime recording requested; guidance drafted for staff.")
+    # The file input opens the system's file picker from the keyboard; Playwright stands in
+    # for the picker, which is the operating system's, not ours.
+    evidence = tmp_path / "change-request.pdf"
+    evidence.write_bytes(small_pdf())
+    tab_to(page, page.get_by_label("Attach evidence (optional)"))
+    with page.expect_file_chooser() as chooser:
+        keyboard.press("Space")
+    chooser.value.set_files(evidence)
     tab_to(page, page.get_by_role("button", name="Save and submit for sign-off"))
     keyboard.press("Space")
 
-    expect(page.get_by_role("status")).to_contain_text(
+    messages = page.locator(".messages")
+    expect(messages).to_contain_text(
         "Update for June 2026 update saved and submitted for sign-off."
     )
+    expect(messages).to_contain_text("change-request.pdf attached.")
     update = StatusUpdate.objects.get(recommendation__number="7", period=demo.period)
     assert update.sign_off == SignOff.SUBMITTED
     assert update.status == Status.ON_TRACK
     assert update.text == "Change to crime recording requested; guidance drafted for staff."
     assert update.author.username == "lead"
+    assert [item.original_name for item in update.evidence.all()] == ["change-request.pdf"]
 
 
 def test_a_lead_corrects_a_rejected_update_from_the_error_summary_using_the_keyboard(
