@@ -135,6 +135,16 @@ def test_the_404_page_has_no_accessibility_violations(page: Page, demo):
     assert_accessible(page)
 
 
+def test_the_500_page_has_no_accessibility_violations(page: Page, demo, settings):
+    settings.ROOT_URLCONF = "tests.browser.failing_urls"
+    response = page.goto("/fail/")
+    assert response.status == 500
+    expect(
+        page.get_by_role("heading", name="Sorry, there is a problem with the service")
+    ).to_be_visible()
+    assert_accessible(page)
+
+
 def test_the_import_upload_page_with_errors_has_no_accessibility_violations(page: Page, demo):
     sign_in(page, "admin")
     page.goto(reverse("import_upload"))
