@@ -18,11 +18,13 @@ and prints the median CPU seconds of a few runs and the ratios, then the peak me
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import gc
 import html
 import io
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -34,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 _TMP = tempfile.mkdtemp(prefix="bench-returns-")
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 # Before Django reads its settings: never touch the project's own database.
 os.environ["DATABASE_URL"] = f"sqlite:///{_TMP}/bench.sqlite3"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "actionplan.settings")
