@@ -28,7 +28,12 @@ def _refuse(request: HttpRequest, plan: Plan, problems: list[str]) -> HttpRespon
 
 
 def _download(
-    request: HttpRequest, slug: str, *, extension: str, content_type: str, writer: Callable
+    request: HttpRequest,
+    slug: str,
+    *,
+    extension: str,
+    content_type: str,
+    writer: Callable[[common.PlanReturn], bytes],
 ) -> HttpResponse:
     permissions.require(permissions.can_export(request.user), NOT_ALLOWED)
     plan = get_object_or_404(
@@ -40,7 +45,8 @@ def _download(
     if not form.is_valid():
         # The plan page ignores a bad filter; a return must not quietly export the wrong rows.
         problems = [
-            f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()
+            f"{form.fields[name].label if name in form.fields else 'Filters'}: {' '.join(errors)}"
+            for name, errors in form.errors.items()
         ]
         return _refuse(request, plan, problems)
     try:
