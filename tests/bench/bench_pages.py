@@ -235,7 +235,7 @@ def render_table(report: dict) -> str:
     ]
     headers = [
         "page", "req/s", "p50 ms", "p95 ms", "queries", "server CPU ms",
-        "req/s vs floor", "p95 vs floor", "CPU vs floor",
+        "req/s vs floor", "p95 vs floor", "CPU vs floor", "errors",
     ]  # fmt: skip
     for name in ("small", "large"):
         data = report["datasets"][name]
@@ -257,6 +257,7 @@ def render_table(report: dict) -> str:
                 _num(row["share_of_floor_rps"] and 100 * row["share_of_floor_rps"], "{:.1f}%"),
                 _num(row["p95_vs_floor_p95"], "{:.2f}x"),
                 _num(row["cpu_vs_floor_cpu"], "{:.1f}x"),
+                row["errors"],
             ]
             for page, row in data["pages"].items()
         ]

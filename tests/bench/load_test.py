@@ -8,7 +8,8 @@ set, then drives concurrent simulated users for a fixed time:
   marker, and follow the redirect to the recommendation page; two simulated leads share each
   lead account (two tabs, or a deputy), so some saves collide and the second is refused with
   409 Conflict, which counts as a refused write, not an error;
-- executives load the dashboard, the plan list, a plan table and the XLSX and PDF returns.
+- executives load the dashboard, the plan list, a plan table and the XLSX return, and now and
+  then the PDF return (at most `--pdf-at-once` of them at a time: a whole-plan PDF is slow).
 
 Afterwards every update that received an accepted save is read back through the update form:
 its text must be exactly the last accepted save (by version), and every accepted save must be
@@ -205,11 +206,20 @@ class Lead(User):
 
 
 class Executive(User):
-    def __init__(self, *args, plans: list[str], dashboard: bool, pdf_share: float, **kwargs):
+    def __init__(
+        self,
+        *args,
+        plans: list[str],
+        dashboard: bool,
+        pdf_share: float,
+        pdf_gate: threading.Semaphore,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.plans = plans
         self.dashboard = dashboard
         self.pdf_share = pdf_share
+        self.pdf_gate = pdf_gate
 
     def step(self) -> None:
         slug = self.rng.choice(self.plans)
@@ -222,8 +232,13 @@ class Executive(User):
         self.pause()
         self.fetch("return xlsx", f"/plans/{slug}/return.xlsx")
         self.pause()
-        if self.rng.random() < self.pdf_share:
-            self.fetch("return pdf", f"/plans/{slug}/return.pdf")
+        # A PDF return of a whole plan takes the server a long time: exports are occasional, so
+        # only so many executives download one at once (the others skip it this round).
+        if self.rng.random() < self.pdf_share and self.pdf_gate.acquire(blocking=False):
+            try:
+                self.fetch("return pdf", f"/plans/{slug}/return.pdf")
+            finally:
+                self.pdf_gate.release()
             self.pause()
 
 
@@ -299,6 +314,9 @@ def main() -> None:
     parser.add_argument(
         "--pdf-share", type=float, default=0.25, help="Share of executive rounds with a PDF."
     )
+    parser.add_argument(
+        "--pdf-at-once", type=int, default=1, help="Most PDF returns requested at the same time."
+    )
     parser.add_argument("--size", type=size_arg, default=size_arg(DEFAULT_SIZE))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
@@ -324,6 +342,7 @@ def main() -> None:
     # Two simulated leads per account, so some saves collide.
     lead_accounts = [accounts[i % len(accounts)] for i in range(max(1, (n_leads + 1) // 2))]
     stats = Stats()
+    pdf_gate = threading.Semaphore(args.pdf_at_once)
     rng = random.Random(args.seed)
     with Server(dataset.database_url, workers=args.workers, threads=args.threads) as server:
         dashboard = HttpSession(server.port)
@@ -352,6 +371,7 @@ def main() -> None:
                 plans=plans,
                 dashboard=has_dashboard,
                 pdf_share=args.pdf_share,
+                pdf_gate=pdf_gate,
                 account=executives[i % len(executives)],
             )
             users.append(user)
@@ -405,7 +425,8 @@ def summarise(args, engine, stats, check, elapsed, n_leads, n_executives) -> dic
     lines = [
         f"{args.users} users ({n_leads} leads, {n_executives} executives), {elapsed:.0f} s, "
         f"{engine}, gunicorn {args.workers} workers x {args.threads} threads, think time "
-        f"{args.think:g} s, data set {'x'.join(str(v) for v in args.size.values())}",
+        f"{args.think:g} s, at most {args.pdf_at_once} PDF at once, data set "
+        f"{'x'.join(str(v) for v in args.size.values())}",
         "",
         "| page | requests | req/s | p50 ms | p95 ms | p99 ms | errors |",
         "|---|---:|---:|---:|---:|---:|---:|",

@@ -201,12 +201,14 @@ class Server:
             "--timeout", str(self.timeout),
             "--error-logfile", str(self.log),
         ]  # fmt: skip
+        # Django's own error log (a 500's traceback) goes to stderr: keep it beside gunicorn's.
+        self._log_file = self.log.open("ab")
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,
             env=production_env(self.database_url),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=self._log_file,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -250,6 +252,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if getattr(self, "_log_file", None):
+            self._log_file.close()
 
 
 # ---------------------------------------------------------------------------- the client
