@@ -14,10 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API runs an event loop in the test thread, which makes Django refuse ORM
-# calls from the test unless told they are safe (they are: the loop is not serving requests).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from playwright.sync_api import expect
 
 HERE = Path(__file__).resolve().parent
 
@@ -54,6 +51,10 @@ CHROMIUM_ARGS = [
 
 ROLES = ("Lead", "Executive", "Administrator")
 
+# Assertions wait for the page rather than sleeping; on a busy two-core CI machine a page that
+# makes a PDF can take longer than Playwright's default five seconds.
+expect.set_options(timeout=15_000)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -65,7 +66,15 @@ def pytest_configure(config: pytest.Config) -> None:
 BROWSER_FIXTURES = {"page", "context", "new_context", "browser", "browser_type"}
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Browser tests run on the live server's flushed (transactional) database, which also
+    # empties what migrations filled, such as the role groups. pytest-django orders such tests
+    # after the others, but pytest then regroups tests by the session-scoped browser parameter
+    # and can put them in the middle of the run: move them to the end again (trylast).
+    ours = [item for item in items if item.path.is_relative_to(HERE)]
+    if ours:
+        items[:] = [item for item in items if not item.path.is_relative_to(HERE)] + ours
     browser_items = [
         item
         for item in items
@@ -88,6 +97,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if CHROMIUM is None and config.stash.get(_browser_count, 0):
         message = REQUIRED_MESSAGE if REQUIRED else SKIPPED_MESSAGE
         terminalreporter.write_sep("!", message, red=True, bold=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _allow_orm_beside_playwright():
+    """Playwright's sync API runs an event loop in the test thread, which makes Django refuse
+    ORM calls from the test unless told they are safe (they are: the loop serves no requests).
+
+    Set for the browser tests only, which run last, and not at import: Django's deployment
+    check rightly fails wherever the variable is set, and a test runs that check."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")

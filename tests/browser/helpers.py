@@ -123,3 +123,16 @@ def assert_focus_visible(page: Page) -> None:
     outlined = style["outlineStyle"] != "none" and style["outlineWidth"] > 0
     ringed = style["boxShadow"] not in ("", "none")
     assert outlined or ringed, f"No visible focus on {style}"
+
+
+def choose_with_arrow_keys(page: Page, select, label: str, *, limit: int = 30) -> None:
+    """Move a focused, closed select down to the option with this label using ArrowDown.
+
+    (Type-ahead would also work, but it starts over after a second's pause between keys, so
+    on a busy machine it can pick the wrong option.)"""
+    for _ in range(limit):
+        chosen = select.evaluate("element => element.selectedOptions[0]?.label")
+        if chosen == label:
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"ArrowDown never reached the option {label!r}")

@@ -12,7 +12,14 @@ from playwright.sync_api import Page, expect
 
 from recommendations.choices import SignOff, Status
 from recommendations.models import StatusUpdate
-from tests.browser.helpers import assert_focus_visible, is_focused, sign_in, small_pdf, tab_to
+from tests.browser.helpers import (
+    assert_focus_visible,
+    choose_with_arrow_keys,
+    is_focused,
+    sign_in,
+    small_pdf,
+    tab_to,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -88,8 +95,7 @@ def test_a_lead_records_and_submits_an_update_using_only_the_keyboard(page: Page
     ).to_be_visible()
     status = page.get_by_label("Status")
     tab_to(page, status)
-    # Type-ahead on a closed select chooses the option without opening it.
-    keyboard.type("On track")
+    choose_with_arrow_keys(page, status, "On track")
     expect(status).to_have_value(Status.ON_TRACK)
     keyboard.press("Tab")
     assert is_focused(page.get_by_label("Progress narrative"))
@@ -135,7 +141,7 @@ def test_a_lead_corrects_a_rejected_update_from_the_error_summary_using_the_keyb
     assert is_focused(summary.get_by_role("link").first)
     keyboard.press("Enter")
     expect(page.get_by_label("Status")).to_be_focused()
-    keyboard.type("At risk")
+    choose_with_arrow_keys(page, page.get_by_label("Status"), "At risk")
     keyboard.press("Tab")
     keyboard.type("Training review behind schedule: two trainers off sick.")
     tab_to(page, page.get_by_role("button", name="Save draft"))
