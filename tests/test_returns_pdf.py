@@ -3,6 +3,7 @@
 import io
 import re
 
+import pydyf
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -241,3 +242,14 @@ def test_nothing_is_fetched_while_rendering(monkeypatch):
     plan = build_plan(recommendations=1, periods=1, subs=0)
     render(plan)
     assert fetched == []
+
+
+def test_remembered_page_references_follow_every_page_added():
+    document = pydyf.PDF()
+    seen = []
+    for _ in range(3):
+        page = pydyf.Dictionary({"Type": "/Page"})
+        document.add_page(page)
+        seen.append(f"{page.number} 0 R".encode())
+        assert document.page_references == tuple(seen)
+    assert document.page_references is document.page_references  # kept, not rebuilt
