@@ -593,3 +593,17 @@ def test_the_download_query_count_does_not_grow_with_the_plan(client, lead):
     assert count_queries(lambda: client.get(url("return_xlsx", small, q="a"))) == count_queries(
         lambda: client.get(url("return_xlsx", large, q="a"))
     )
+
+
+def test_a_plan_with_no_periods_or_recommendations_still_exports(client, lead):
+    plan = PlanFactory(slug="empty-plan")
+    client.force_login(lead)
+    response = client.get(url("return_xlsx", plan))
+    assert response.status_code == 200
+    sheet = workbook(response.content)["Return"]
+    assert [cell.value for cell in sheet[1]][-4:] == ["Status", "RAG", "Due date", "Last updated"]
+    assert sheet.max_row == 1
+    assert "empty-plan_no-period_" in response["Content-Disposition"]
+    pdf_response = client.get(url("return_pdf", plan))
+    assert pdf_response.status_code == 200
+    assert pdf_response.content.startswith(b"%PDF")
