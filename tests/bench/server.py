@@ -446,12 +446,22 @@ def hammer(
     threads = [threading.Thread(target=worker, args=(s,), daemon=True) for s in sessions]
     for thread in threads:
         thread.start()
-    start_barrier.wait()
-    time.sleep(warmup)
-    cpu_before = time.process_time()
-    server_before = server.worker_cpu_seconds() if server else 0.0
-    phase["started"] = time.perf_counter()
-    phase["measuring"] = True
+
+    def start_measuring() -> tuple[float, float]:
+        before = (time.process_time(), server.worker_cpu_seconds() if server else 0.0)
+        phase["started"] = time.perf_counter()
+        phase["measuring"] = True
+        return before
+
+    if warmup > 0:
+        start_barrier.wait()
+        time.sleep(warmup)
+        cpu_before, server_before = start_measuring()
+    else:
+        # No warm-up: measure from the very first request, or its cost would be counted
+        # without the request.
+        cpu_before, server_before = start_measuring()
+        start_barrier.wait()
     # Wait for requests in flight: a page still rendering would otherwise queue in front of
     # the next page measured. Each request is bounded by the connection's timeout.
     longest_request = max(session.timeout for session in sessions)
