@@ -69,6 +69,16 @@ def can_manage(user: User) -> bool:
     return is_administrator(user)
 
 
+def can_view_dashboard(user: User) -> bool:
+    """The dashboard is where executives review the plans; administrators see it too."""
+    return is_executive(user) or is_administrator(user)
+
+
+def can_import(user: User) -> bool:
+    """Bringing a plan in from a spreadsheet sets a plan up: administrators only."""
+    return can_manage(user)
+
+
 def can_export(user: User) -> bool:
     return can_view_plans(user)
 

@@ -12,7 +12,7 @@ from .. import permissions
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     permissions.require(
-        permissions.is_executive(user) or permissions.is_administrator(user),
+        permissions.can_view_dashboard(user),
         "The dashboard is for executives and administrators.",
     )
     return render(request, "recommendations/dashboard.html", {"dashboard": selectors.dashboard()})

@@ -138,7 +138,7 @@ def _preview_page(
 
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
-    permissions.require(permissions.can_manage(request.user), NOT_ALLOWED)
+    permissions.require(permissions.can_import(request.user), NOT_ALLOWED)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         filename = _safe_name(form.cleaned_data["file"].name)
@@ -158,7 +158,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
-    permissions.require(permissions.can_manage(request.user), NOT_ALLOWED)
+    permissions.require(permissions.can_import(request.user), NOT_ALLOWED)
     pending = request.session.get(SESSION_KEY) or {}
     path = _pending_path(pending)
     token = request.POST.get("token", "")
