@@ -707,6 +707,45 @@ def test_statuses_ranks_formula_like_text_and_multi_line_subs_survive_the_round_
     assert rec.updates.get(period__label="Initial response").status == ""
 
 
+def test_a_complete_status_is_imported_with_a_note_that_its_evidence_is_held_elsewhere():
+    plan = PlanFactory(slug="done")
+    period = PeriodFactory(plan=plan, label="March 2026 update", position=0)
+    rec = RecommendationFactory(plan=plan, number="4")
+    StatusUpdateFactory(recommendation=rec, period=period, status=Status.COMPLETE, text="Done.")
+    first = export(plan)
+    plan.delete()
+
+    imported = importer.save_plan(importer.read_plan(first, filename="march.xlsx"))
+
+    update = imported.recommendations.get().updates.get()
+    assert (update.status, update.sign_off, update.text) == (
+        Status.COMPLETE,
+        SignOff.APPROVED,
+        "Done.",
+    )
+    assert "march.xlsx" in update.no_evidence_reason
+
+
+def test_updates_marked_awaiting_sign_off_in_the_file_come_back_awaiting_sign_off():
+    plan = PlanFactory(slug="pending")
+    period = PeriodFactory(plan=plan, label="March 2026 update", position=0)
+    rec = RecommendationFactory(plan=plan, number="4")
+    StatusUpdateFactory(
+        recommendation=rec, period=period, text="Draft words.", sign_off=SignOff.SUBMITTED
+    )
+    from recommendations.exports import xlsx
+    from recommendations.exports.common import PENDING_PREFIX, build_return
+
+    first = xlsx.render(build_return(plan, include_pending=True, generated_by="Round trip"))
+    assert PENDING_PREFIX + "Draft words." in str(exported_cells(first)[0])
+    plan.delete()
+
+    imported = importer.save_plan(importer.read_plan(first, filename="pending.xlsx"))
+
+    update = imported.recommendations.get().updates.get()
+    assert (update.text, update.sign_off) == ("Draft words.", SignOff.SUBMITTED)
+
+
 # ---------------------------------------------------------------------------- the upload page
 
 

@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from .. import services
 from ..choices import NO_STATUS_LABEL, SignOff, Status, status_label
 from ..models import Owner, Plan
+from .common import PENDING_PREFIX
 
 # A 5 MB upload of XML compresses about tenfold; anything that unpacks far beyond that is not a
 # plan but an attempt to exhaust memory.
@@ -116,6 +117,8 @@ class PeriodCell:
     period: str
     text: str = ""
     status: str = ""
+    # Our own return marks updates not yet signed off; they come back awaiting sign-off.
+    pending: bool = False
 
     @property
     def status_label(self) -> str:
@@ -809,7 +812,11 @@ class _Reader:
         cells = {label: PeriodCell(label) for label in self.preview.periods}
         for column in columns:
             if column.kind == PERIOD:
-                cells[column.label].text = cell(limited_text(None), column)
+                period_cell = cells[column.label]
+                period_cell.text = cell(limited_text(None), column)
+                if period_cell.text.startswith(PENDING_PREFIX):
+                    period_cell.text = period_cell.text.removeprefix(PENDING_PREFIX)
+                    period_cell.pending = True
             elif column.kind == STATUS and column.label in cells:
                 cells[column.label].status = cell(status_value, column)
         row.cells = list(cells.values())
@@ -1089,14 +1096,22 @@ def _save(preview: ImportPreview, *, by: AbstractBaseUser | None) -> Plan:
         for cell in row.cells:
             if cell.is_empty:
                 continue
-            # Imported texts are the plan as already published, so they arrive signed off.
+            # Imported texts are the plan as already published, so they arrive signed off,
+            # unless the file itself marks them as awaiting sign-off. Evidence of completion
+            # is held wherever the plan was kept before, which the note says.
             services.record_update(
                 recommendation=recommendation,
                 period=periods[cell.period],
                 status=cell.status,
                 text=cell.text,
                 author=by,
-                sign_off=SignOff.APPROVED,
+                sign_off=SignOff.SUBMITTED if cell.pending else SignOff.APPROVED,
+                no_evidence_reason=(
+                    f"Marked complete in {preview.filename}; any evidence is held outside the "
+                    "tracker."
+                    if cell.status == Status.COMPLETE
+                    else None
+                ),
                 reason=reason,
             )
     return plan
