@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -13,10 +14,54 @@ from .models import (
     Owner,
     Plan,
     Recommendation,
+    ReminderSent,
     ReportingPeriod,
     StatusUpdate,
     SubRecommendation,
 )
+
+CHANGED_MEANWHILE = (
+    "Someone else saved this %(thing)s after you opened it, so nothing was saved. Your changes "
+    "are still in the form below: open the %(thing)s again in another tab to see theirs (its "
+    "history lists every change), then save what should stand."
+)
+
+
+class VersionCheckedForm(forms.ModelForm):
+    """An admin form that carries the version it started from and will not save over a newer
+    one: two administrators editing the same row cannot silently overwrite each other."""
+
+    started_from_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    thing = "record"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["started_from_version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk:
+            # The admin saves inside a transaction: the row stays locked until it is written.
+            current = (
+                type(self.instance)
+                .objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if current != data.get("started_from_version"):
+                raise ValidationError(CHANGED_MEANWHILE, params={"thing": self.thing})
+        return data
+
+
+class VersionedAdmin(SimpleHistoryAdmin):
+    """Counts every save in the row's version, as the services do."""
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
 
 
 class PeriodInline(admin.TabularInline):
@@ -49,8 +94,10 @@ class PlanAdmin(SimpleHistoryAdmin):
     inlines = [PeriodInline]
 
 
-class RecommendationAdminForm(forms.ModelForm):
+class RecommendationAdminForm(VersionCheckedForm):
     """The recommendation, with the reason a changed due date needs."""
+
+    thing = "recommendation"
 
     due_date_reason = forms.CharField(
         label="Reason for changing the due date",
@@ -75,7 +122,7 @@ class RecommendationAdminForm(forms.ModelForm):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(SimpleHistoryAdmin):
+class RecommendationAdmin(VersionedAdmin):
     form = RecommendationAdminForm
     list_display = ["number", "plan", "addressee", "owner", "due_date"]
     list_filter = ["plan"]
@@ -98,6 +145,7 @@ class RecommendationAdmin(SimpleHistoryAdmin):
             new_date=new_date,
             reason=form.cleaned_data["due_date_reason"],
             by=request.user,
+            expected_version=obj.version,
         )
         obj.due_date, obj.version = moved.due_date, moved.version
 
@@ -109,8 +157,42 @@ class ReportingPeriodAdmin(SimpleHistoryAdmin):
     list_select_related = ["plan"]
 
 
+class StatusUpdateAdminForm(VersionCheckedForm):
+    """An update as administrators correct it: the same completion rule as the update form."""
+
+    thing = "update"
+
+    class Meta:
+        model = StatusUpdate
+        fields = [
+            "recommendation",
+            "period",
+            "status",
+            "text",
+            "author",
+            "recorded_at",
+            "sign_off",
+            "reviewer_comment",
+            "reviewed_by",
+            "reviewed_at",
+            "no_evidence_reason",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        evidence = self.instance.evidence.count() if self.instance.pk else 0
+        try:
+            services.require_evidence_for_completion(
+                data.get("status", ""), evidence, data.get("no_evidence_reason", "")
+            )
+        except ValidationError as error:
+            self.add_error(None, error)  # placed next to the field it names
+        return data
+
+
 @admin.register(StatusUpdate)
-class StatusUpdateAdmin(SimpleHistoryAdmin):
+class StatusUpdateAdmin(VersionedAdmin):
+    form = StatusUpdateAdminForm
     list_display = ["recommendation", "period", "status", "sign_off", "author", "recorded_at"]
     list_filter = ["status", "sign_off", "period__plan"]
     list_select_related = ["recommendation", "period", "author"]
@@ -150,3 +232,22 @@ class DueDateChangeAdmin(ReadOnlyHistoryAdmin):
     list_filter = ["recommendation__plan"]
     list_select_related = ["recommendation__plan", "changed_by"]
     search_fields = ["reason", "recommendation__number"]
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(admin.ModelAdmin):
+    """What send_reminders e-mailed, to whom and when: a record, never edited."""
+
+    list_display = ["email", "kind", "sent_on", "sent_at"]
+    list_filter = ["kind", "sent_on"]
+    search_fields = ["email"]
+    date_hierarchy = "sent_on"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -196,7 +196,7 @@ def record_update(
     if no_evidence_reason is not None:
         update.no_evidence_reason = no_evidence_reason
     evidence_count = (update.evidence.count() if update.pk else 0) + len(checked)
-    _require_evidence_for_completion(status, evidence_count, update.no_evidence_reason)
+    require_evidence_for_completion(status, evidence_count, update.no_evidence_reason)
     update.status = status
     update.text = text
     update.author = author
@@ -437,7 +437,7 @@ def inspect_evidence(upload: File) -> CheckedEvidence:
     return CheckedEvidence(name, expected.content_type, len(content), content)
 
 
-def _require_evidence_for_completion(status: str, evidence_count: int, note: str) -> None:
+def require_evidence_for_completion(status: str, evidence_count: int, note: str) -> None:
     if status == Status.COMPLETE and not evidence_count and not (note or "").strip():
         raise ValidationError({"no_evidence_reason": NO_EVIDENCE_MESSAGE})
 
@@ -496,7 +496,7 @@ def remove_evidence(*, evidence: Evidence, by: AbstractBaseUser | None, reason: 
     evidence = Evidence.objects.get(pk=evidence.pk)
     remaining = update.evidence.exclude(pk=evidence.pk).count()
     try:
-        _require_evidence_for_completion(update.status, remaining, update.no_evidence_reason)
+        require_evidence_for_completion(update.status, remaining, update.no_evidence_reason)
     except ValidationError:
         raise ValidationError(LAST_EVIDENCE_MESSAGE) from None
     stored, storage = evidence.file.name, evidence.file.storage

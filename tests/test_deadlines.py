@@ -234,6 +234,7 @@ def admin_post(client, rec, **changes):
         "due_date": rec.due_date.strftime("%d/%m/%Y") if rec.due_date else "",
         "owner": rec.owner_id or "",
         "due_date_reason": "",
+        "started_from_version": rec.version,
         "subrecommendations-TOTAL_FORMS": "0",
         "subrecommendations-INITIAL_FORMS": "0",
         "subrecommendations-MIN_NUM_FORMS": "0",
