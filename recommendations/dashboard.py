@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.core.paginator import Page
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import dateformat
@@ -32,7 +33,13 @@ from .models import (
     ReportingPeriod,
     StatusUpdate,
 )
-from .queries import overdue_q, recommendations_with_status, today
+from .queries import (
+    PLANS_PER_PAGE,
+    plan_page,
+    plans_in_title_order,
+    recommendations_with_status,
+    today,
+)
 
 ACTIVITY_LIMIT = 15
 NO_STATUS = "none"  # the plan table's filter value for "no status given"
@@ -131,12 +138,18 @@ class Summary:
 
 @dataclass
 class Dashboard:
-    """Everything the dashboard page shows."""
+    """Everything the dashboard page shows: the overall figures count every plan, `plans`
+    holds one page of them."""
 
     plans: list[Summary]
     overall: Summary
     activity: list[Activity]
     on: dt.date
+    page: Page | None = None
+
+    @property
+    def plan_count(self) -> int:
+        return self.page.paginator.count if self.page is not None else len(self.plans)
 
 
 @dataclass
@@ -175,17 +188,18 @@ def _links_to(anchor: str) -> dict[str, str]:
 
 def _latest_period() -> Subquery:
     """The plan's current reporting period: the last column, as the plan table orders them."""
-    return ReportingPeriod.objects.filter(plan=OuterRef("plan")).order_by("-position", "-id")
+    return ReportingPeriod.objects.filter(plan_id=OuterRef("plan_id")).order_by("-position", "-id")
 
 
 def _counts_by_plan(on: dt.date) -> dict[int, Summary]:
     """Per plan id, its figures: one grouped query, whatever the number of rows.
 
-    Rows are grouped by plan, status and overdue-ness, so the status subquery runs once per
-    recommendation rather than once per figure; the groups are summed here.
+    Rows are grouped by plan, status and whether the due date has passed, so the status
+    subquery runs once per recommendation rather than once per figure; the groups are summed
+    here, and a group past its due date and not finished is overdue (as `overdue_q` says).
     """
     recommendations = recommendations_with_status().annotate(
-        is_overdue=ExpressionWrapper(overdue_q(on), output_field=BooleanField()),
+        past_due=ExpressionWrapper(Q(due_date__lt=on), output_field=BooleanField()),
         latest_period_id=Subquery(_latest_period().values("id")[:1]),
         has_current_update=Exists(
             StatusUpdate.objects.filter(
@@ -199,7 +213,7 @@ def _counts_by_plan(on: dt.date) -> dict[int, Summary]:
     )
     groups = (
         recommendations.order_by()
-        .values("plan_id", "current_status", "is_overdue")
+        .values("plan_id", "current_status", "past_due")
         .annotate(
             total=Count("id"),
             stale=Count("id", filter=Q(has_current_update=False)),
@@ -214,7 +228,9 @@ def _counts_by_plan(on: dt.date) -> dict[int, Summary]:
                 plan=None,
                 total=group["total"],
                 statuses={group["current_status"] or NO_STATUS: group["total"]},
-                overdue=group["total"] if group["is_overdue"] else 0,
+                overdue=group["total"]
+                if group["past_due"] and group["current_status"] not in FINISHED_STATUSES
+                else 0,
                 stale=group["stale"],
                 awaiting=group["awaiting"],
                 slipped=group["slipped"],
@@ -239,18 +255,14 @@ def _overall(summaries: list[Summary], *, anchor: str) -> Summary:
     return overall
 
 
-def plan_summaries(on: dt.date | None = None) -> list[Summary]:
-    """The figures of every plan, in title order, in two queries."""
-    on = on or today()
-    counts = _counts_by_plan(on)
-    plans = Plan.objects.select_related("executive_lead").annotate(
+def _with_latest_period(plans):
+    return plans.annotate(
         latest_period_label=Subquery(
-            ReportingPeriod.objects.filter(plan=OuterRef("pk"))
+            ReportingPeriod.objects.filter(plan_id=OuterRef("pk"))
             .order_by("-position", "-id")
             .values("label")[:1]
         )
     )
-    return [_summary(plan, counts.get(plan.pk)) for plan in plans.order_by("title")]
 
 
 # ---------------------------------------------------------------------------- recent activity
@@ -356,16 +368,28 @@ def recent_activity(limit: int = ACTIVITY_LIMIT) -> list[Activity]:
 OVERALL_ANCHOR = "#by-plan"
 
 
-def dashboard(on: dt.date | None = None) -> Dashboard:
-    """The dashboard in a fixed number of queries, however many plans and recommendations."""
+def dashboard(
+    on: dt.date | None = None, *, page: str | int | None = None, per_page: int = PLANS_PER_PAGE
+) -> Dashboard:
+    """The dashboard in a fixed number of queries, however many plans and recommendations.
+
+    The overall figures count every plan; the comparison and the sections per plan show one
+    page of plans (`per_page=0`: all of them).
+    """
     on = on or today()
-    plans = plan_summaries(on)
-    if len(plans) == 1:
+    counts = _counts_by_plan(on)
+    plans_page = plan_page(
+        page, per_page=per_page, plans=_with_latest_period(plans_in_title_order())
+    )
+    plans = [_summary(plan, counts.get(plan.pk)) for plan in plans_page.object_list]
+    if plans_page.paginator.count == 1:
         # One plan: the overall figures are that plan's, and link to its table.
         overall = _overall(plans, anchor="")
         overall.links = plans[0].links
         overall.latest_period = plans[0].latest_period
         overall.has_periods = plans[0].has_periods
     else:
-        overall = _overall(plans, anchor=OVERALL_ANCHOR)
-    return Dashboard(plans=plans, overall=overall, activity=recent_activity(), on=on)
+        overall = _overall(list(counts.values()), anchor=OVERALL_ANCHOR)
+    return Dashboard(
+        plans=plans, overall=overall, activity=recent_activity(), on=on, page=plans_page
+    )

@@ -152,6 +152,8 @@ class SubRecommendation(models.Model):
                 fields=["recommendation", "number"], name="unique_sub_number_in_recommendation"
             )
         ]
+        # A recommendation's sub-recommendations in order, without sorting.
+        indexes = [models.Index(fields=["recommendation", "sort_key"], name="sub_rec_sort")]
 
     def __str__(self) -> str:
         return self.number
@@ -176,6 +178,8 @@ class ReportingPeriod(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "label"], name="unique_period_label_in_plan")
         ]
+        # A plan's columns in order, and its latest period, without sorting.
+        indexes = [models.Index(fields=["plan", "position"], name="period_plan_position")]
 
     def __str__(self) -> str:
         return self.label
@@ -219,7 +223,14 @@ class StatusUpdate(models.Model):
                 fields=["recommendation", "period"], name="one_update_per_recommendation_period"
             )
         ]
-        indexes = [models.Index(fields=["period", "sign_off"], name="update_period_signoff")]
+        indexes = [
+            models.Index(fields=["period", "sign_off"], name="update_period_signoff"),
+            # Covers the "latest status" subquery: the status is read from the index, not
+            # from the update rows with their long texts.
+            models.Index(
+                fields=["recommendation", "period", "status"], name="update_rec_period_status"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.recommendation} - {self.period}"

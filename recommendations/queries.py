@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -151,14 +152,19 @@ def plan_snapshot(
     """
     if as_of is not None:
         return _historical_snapshot(plan, as_of=as_of, approved_only=approved_only)
-    periods = list(plan.periods.all())
+    # Ordered by this plan's own columns: the models' default orderings go through their
+    # foreign keys (plan title, recommendation order), which joins whole tables to sort.
+    periods = list(plan.periods.order_by("position", "id"))
     recommendations = list(
         Recommendation.objects.filter(plan=plan)
+        .order_by("sort_key")
         .select_related("owner")
         .prefetch_related(
             Prefetch(
                 "subrecommendations",
-                queryset=SubRecommendation.objects.select_related("owner"),
+                queryset=SubRecommendation.objects.select_related("owner").order_by(
+                    "recommendation_id", "sort_key"
+                ),
             )
         )
     )
@@ -170,9 +176,9 @@ def plan_snapshot(
     else:
         updates = {
             (update.recommendation_id, update.period_id): update
-            for update in StatusUpdate.objects.filter(recommendation__plan=plan).select_related(
-                "author"
-            )
+            for update in StatusUpdate.objects.filter(recommendation__plan=plan)
+            .select_related("author")
+            .order_by()
         }
     return PlanSnapshot(plan, periods, recommendations, subs, updates, _slips(plan, as_of=None))
 
@@ -363,10 +369,14 @@ def plan_table(
 
 
 def latest_status_subquery() -> Subquery:
-    """The status of a recommendation's update in its latest reporting period."""
-    latest = StatusUpdate.objects.filter(recommendation=OuterRef("pk")).order_by(
-        "-period__position", "-period_id"
-    )
+    """The status of a recommendation's update in its latest reporting period.
+
+    The periods are looked up within the recommendation's own plan, so the database reads a
+    dozen rows per recommendation whatever the number of plans.
+    """
+    latest = StatusUpdate.objects.filter(
+        recommendation=OuterRef("pk"), period__plan_id=OuterRef("plan_id")
+    ).order_by("-period__position", "-period_id")
     return Subquery(latest.values("status")[:1])
 
 
@@ -380,12 +390,38 @@ def overdue_q(on: dt.date) -> Q:
     )
 
 
-def plans_with_summary() -> list[Plan]:
-    """Every plan with counts of its recommendations, complete ones and overdue ones."""
+PLANS_PER_PAGE = 25
+
+
+def plans_in_title_order() -> QuerySet[Plan]:
+    return Plan.objects.select_related("executive_lead").order_by("title", "pk")
+
+
+def plan_page(
+    number: str | int | None,
+    *,
+    per_page: int = PLANS_PER_PAGE,
+    plans: QuerySet[Plan] | None = None,
+) -> Page:
+    """One page of plans in title order (`per_page=0`: every plan on one page)."""
+    plans = plans_in_title_order() if plans is None else plans
+    if not per_page:
+        # Still a page, so templates need no second case; the count is the paginator's own.
+        paginator = Paginator(plans, 1)
+        paginator.per_page = max(1, paginator.count)
+        return paginator.get_page(1)
+    return Paginator(plans, per_page).get_page(number)
+
+
+def plans_with_summary(plans: list[Plan] | None = None) -> list[Plan]:
+    """The plans (by default every plan) with counts of their recommendations, complete ones
+    and overdue ones: one grouped query over those plans' recommendations only."""
     on = today()
+    plans = list(plans_in_title_order() if plans is None else plans)
     counts = {
         row["plan_id"]: row
         for row in recommendations_with_status()
+        .filter(plan_id__in=[plan.pk for plan in plans])
         .order_by()
         .values("plan_id")
         .annotate(
@@ -394,7 +430,6 @@ def plans_with_summary() -> list[Plan]:
             overdue=Count("id", filter=overdue_q(on)),
         )
     }
-    plans = list(Plan.objects.select_related("executive_lead").order_by("title"))
     for plan in plans:
         row = counts.get(plan.pk, {})
         plan.total = row.get("total", 0)
@@ -409,11 +444,16 @@ def recommendation_detail(plan: Plan, number: str) -> Recommendation:
         Recommendation.objects.select_related("plan", "owner")
         .prefetch_related(
             Prefetch(
-                "subrecommendations", queryset=SubRecommendation.objects.select_related("owner")
+                "subrecommendations",
+                queryset=SubRecommendation.objects.select_related("owner").order_by(
+                    "recommendation_id", "sort_key"
+                ),
             ),
             Prefetch(
                 "updates",
-                queryset=StatusUpdate.objects.select_related("period", "author", "reviewed_by"),
+                queryset=StatusUpdate.objects.select_related(
+                    "period", "author", "reviewed_by"
+                ).order_by("recommendation_id", "period__position"),
             ),
         )
         .get(plan=plan, number=number)

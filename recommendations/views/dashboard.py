@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from .. import dashboard as selectors
 from .. import permissions
+from . import paging
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -15,4 +16,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         permissions.can_view_dashboard(user),
         "The dashboard is for executives and administrators.",
     )
-    return render(request, "recommendations/dashboard.html", {"dashboard": selectors.dashboard()})
+    number, per_page = paging.page_choice(request)
+    dashboard = selectors.dashboard(page=number, per_page=per_page)
+    return render(
+        request,
+        "recommendations/dashboard.html",
+        {
+            "dashboard": dashboard,
+            "pagination": paging.pagination(dashboard.page, show_all=not per_page),
+        },
+    )

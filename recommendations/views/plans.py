@@ -14,6 +14,7 @@ from .. import history, permissions, queries, services
 from ..choices import SignOff, Status, rag_for
 from ..forms import PlanFilterForm, ReviewForm, StatusUpdateForm
 from ..models import Evidence, Owner, Plan, Recommendation, ReportingPeriod, StatusUpdate
+from . import paging
 
 CONFLICT_MESSAGE = (
     "Someone else saved this update while you were editing it. Nothing of yours has been "
@@ -41,8 +42,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def plan_list(request: HttpRequest) -> HttpResponse:
     permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
+    number, per_page = paging.page_choice(request)
+    page = queries.plan_page(number, per_page=per_page)
     return render(
-        request, "recommendations/plan_list.html", {"plans": queries.plans_with_summary()}
+        request,
+        "recommendations/plan_list.html",
+        {
+            "plans": queries.plans_with_summary(list(page.object_list)),
+            "pagination": paging.pagination(page, show_all=not per_page),
+        },
     )
 
 
@@ -75,7 +83,9 @@ def recommendation_detail(request: HttpRequest, slug: str, number: str) -> HttpR
         list(updates.values()),
         Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
     )
-    periods = [(period, updates.get(period.pk)) for period in plan.periods.all()]
+    periods = [
+        (period, updates.get(period.pk)) for period in plan.periods.order_by("position", "id")
+    ]
     changes = history.paginate(
         history.recommendation_history(recommendation), request.GET.get("page")
     )
