@@ -171,6 +171,20 @@ PROTECTIVE_MARKING = os.environ.get("PROTECTIVE_MARKING", "OFFICIAL")
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
+# Rendered page bodies (recommendations/page_cache.py), in each server process's memory. They
+# are keyed by revision tokens kept in the database, so a change shows in every process at
+# once. PAGE_CACHE=off renders every page afresh. With a cache shared between releases (Redis,
+# memcached), give each release its own KEY_PREFIX: a body is only as current as its template.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "actionplan-pages",
+        "TIMEOUT": 24 * 60 * 60,
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    }
+}
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
+
 # ---------------------------------------------------------------------------- security
 
 # Sessions end after this long without activity (see IdleSessionTimeoutMiddleware).

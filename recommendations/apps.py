@@ -5,3 +5,8 @@ class RecommendationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "recommendations"
     verbose_name = "Action plans"
+
+    def ready(self) -> None:
+        from . import page_cache
+
+        page_cache.connect()

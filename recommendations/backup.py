@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from . import page_cache
+
 EVIDENCE_DIR = "evidence"
 
 
@@ -55,7 +57,15 @@ def create_backup(destination: Path, *, fmt: str | None = None) -> Path:
             call_command(
                 "dumpdata",
                 natural_foreign=True,
-                exclude=["contenttypes", "auth.permission", "sessions", "admin.logentry"],
+                exclude=[
+                    "contenttypes",
+                    "auth.permission",
+                    "sessions",
+                    "admin.logentry",
+                    # Cache keys, not content: a restore makes new ones.
+                    "recommendations.planrevision",
+                    "recommendations.siterevision",
+                ],
                 indent=None,
                 stdout=out,
             )
@@ -120,4 +130,6 @@ def restore_backup(folder: Path) -> dict:
         finally:
             source.close()
     _restore_evidence(folder)
+    # Pages cached before the restore must not be served for the restored content.
+    page_cache.bump_everything()
     return manifest

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
+from . import page_cache
 from .choices import SignOff, Status
 from .models import (
     DueDateChange,
@@ -496,6 +497,8 @@ def generate(
 
     with transaction.atomic():
         accounts = _create_accounts(size, rng, password)
+        # Bulk writes send no signals: cached pages learn of them here.
+        page_cache.bump_everything()
     say(
         f"Accounts: 1 administrator, {len(accounts.executives)} executives, "
         f"{len(accounts.leads)} leads."
@@ -503,6 +506,7 @@ def generate(
     for index, (slug, topic) in enumerate(plans):
         with transaction.atomic():
             _create_plan(index, slug, topic, size, rng, accounts, today)
+            page_cache.bump_everything()
         if (index + 1) % 10 == 0 or index + 1 == size.plans:
             say(f"Plans written: {index + 1} of {size.plans}.")
 

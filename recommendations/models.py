@@ -340,3 +340,34 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.email} on {self.sent_on}"
+
+
+class PlanRevision(models.Model):
+    """A token that changes whenever anything one plan's pages show changes.
+
+    Rendered pages are cached under it (see page_cache.py). It lives in the database, not in
+    a server process, and changes in the same transaction as the change itself, so every
+    process sees it on its next request. A random token rather than a counter, so a value
+    never comes back; a row of its own rather than a column of Plan, so that saving a plan
+    that was read earlier cannot write an old token back. The system writes it, so it keeps
+    no history.
+    """
+
+    plan = models.OneToOneField(
+        Plan, on_delete=models.CASCADE, primary_key=True, related_name="revision"
+    )
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.token}"
+
+
+class SiteRevision(models.Model):
+    """The same for pages that span plans (the plan list, the dashboard): one row, changed by
+    any change that any cached page shows."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token

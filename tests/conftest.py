@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from recommendations import demo
 from tests.factories import OwnerFactory, UserFactory
@@ -9,6 +10,15 @@ def media_root(settings, tmp_path):
     """Uploaded files go to a folder of the test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Each test starts with no cached pages: a rolled-back database brings old revision
+    tokens back, under which another test's pages may be cached."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from .. import dashboard as selectors
-from .. import permissions
+from .. import page_cache, permissions
 from . import paging
 
 
@@ -17,12 +18,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "The dashboard is for executives and administrators.",
     )
     number, per_page = paging.page_choice(request)
-    dashboard = selectors.dashboard(page=number, per_page=per_page)
-    return render(
-        request,
-        "recommendations/dashboard.html",
-        {
+
+    def render_body() -> str:
+        dashboard = selectors.dashboard(page=number, per_page=per_page)
+        context = {
             "dashboard": dashboard,
             "pagination": paging.pagination(dashboard.page, show_all=not per_page),
-        },
+        }
+        context |= page_cache.rights_context(user)
+        return render_to_string("recommendations/_dashboard_body.html", context)
+
+    body = page_cache.body(
+        request,
+        "dashboard",
+        token=page_cache.site_token(),
+        vary=[number if per_page else paging.SHOW_ALL],
+        render=render_body,
     )
+    return render(request, "recommendations/dashboard.html", {"body": body})

@@ -8,10 +8,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import history, permissions, queries, services
-from ..choices import SignOff, Status, rag_for
+from .. import history, page_cache, permissions, queries, services
+from ..choices import SignOff
 from ..forms import PlanFilterForm, ReviewForm, StatusUpdateForm
 from ..models import Evidence, Owner, Plan, Recommendation, ReportingPeriod, StatusUpdate
 from . import paging
@@ -22,10 +26,11 @@ CONFLICT_MESSAGE = (
 )
 
 
-def _get_plan(slug: str) -> Plan:
-    return get_object_or_404(
-        Plan.objects.select_related("executive_lead", "operational_lead"), slug=slug
-    )
+def _get_plan(slug: str, *, with_revision: bool = False) -> Plan:
+    plans = Plan.objects.select_related("executive_lead", "operational_lead")
+    if with_revision:
+        plans = plans.select_related("revision")
+    return get_object_or_404(plans, slug=slug)
 
 
 def _get_recommendation(plan: Plan, number: str) -> Recommendation:
@@ -43,35 +48,69 @@ def home(request: HttpRequest) -> HttpResponse:
 def plan_list(request: HttpRequest) -> HttpResponse:
     permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
     number, per_page = paging.page_choice(request)
-    page = queries.plan_page(number, per_page=per_page)
-    return render(
-        request,
-        "recommendations/plan_list.html",
-        {
+
+    def render_body() -> str:
+        page = queries.plan_page(number, per_page=per_page)
+        context = {
             "plans": queries.plans_with_summary(list(page.object_list)),
             "pagination": paging.pagination(page, show_all=not per_page),
-        },
+        }
+        context |= page_cache.rights_context(request.user)
+        return render_to_string("recommendations/_plan_list_body.html", context)
+
+    body = page_cache.body(
+        request,
+        "plan_list",
+        token=page_cache.site_token(),
+        vary=[number if per_page else paging.SHOW_ALL],
+        render=render_body,
     )
+    return render(request, "recommendations/plan_list.html", {"body": body})
+
+
+# The latest moment the "as at" picker offers is now: filled in per request, never cached.
+AS_AT_MAX = "<!--as-at-max-->"
 
 
 def plan_table(request: HttpRequest, slug: str) -> HttpResponse:
     permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
-    plan = _get_plan(slug)
-    form = PlanFilterForm(
-        request.GET or None, owners=Owner.objects.filter(recommendations__plan=plan).distinct()
-    )
-    table = queries.plan_table(plan, filters=form.filters() if request.GET else None)
-    return render(
-        request,
-        "recommendations/plan_table.html",
-        {
+    plan = _get_plan(slug, with_revision=True)
+    form_fields = PlanFilterForm.base_fields
+    # The filters as the page reads them: unknown parameters change nothing, so they are left
+    # out of the cache key; the order is kept, as the download form repeats them in order.
+    params = [
+        (name, value)
+        for name, values in request.GET.lists()
+        if name in form_fields
+        for value in values
+    ]
+
+    def render_body() -> str:
+        form = PlanFilterForm(
+            request.GET or None,
+            owners=Owner.objects.filter(recommendations__plan=plan).distinct(),
+        )
+        table = queries.plan_table(plan, filters=form.filters() if request.GET else None)
+        context = {
             "plan": table.plan,
             "table": table,
             "form": form,
-            "query_string": request.GET.urlencode(),
-            "statuses": [(value, label, rag_for(value)) for value, label in Status.choices],
-        },
+            "path": request.path,
+            "filter_params": params,
+            "as_at_max": mark_safe(AS_AT_MAX),  # our own marker
+        }
+        context |= page_cache.rights_context(request.user)
+        return render_to_string("recommendations/_plan_table_body.html", context)
+
+    body = page_cache.body(
+        request,
+        "plan_table",
+        token=page_cache.plan_token(plan),
+        vary=[plan.pk, request.path, bool(request.GET), urlencode(params)],
+        render=render_body,
+        live={AS_AT_MAX: timezone.localtime().strftime("%Y-%m-%dT%H:%M")},
     )
+    return render(request, "recommendations/plan_table.html", {"plan": plan, "body": body})
 
 
 def recommendation_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse:
