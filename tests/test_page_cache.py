@@ -108,7 +108,7 @@ def cached_bodies() -> list[str]:
     """Every page body held in this process's cache, as stored."""
     store = caches["default"]._cache
     return [
-        pickle.loads(value)  # noqa: S301 - what this test process itself stored
+        pickle.loads(value).decode()  # noqa: S301 - what this test process itself stored
         for key, value in store.items()
         if ":page:" in key
     ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from .. import dashboard as selectors
@@ -28,11 +27,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context |= page_cache.rights_context(user)
         return render_to_string("recommendations/_dashboard_body.html", context)
 
-    body = page_cache.body(
+    return page_cache.page(
         request,
-        "dashboard",
+        "recommendations/dashboard.html",
+        {},
+        name="dashboard",
         token=page_cache.site_token(),
         vary=[number if per_page else paging.SHOW_ALL],
         render=render_body,
     )
-    return render(request, "recommendations/dashboard.html", {"body": body})

@@ -26,11 +26,10 @@ CONFLICT_MESSAGE = (
 )
 
 
-def _get_plan(slug: str, *, with_revision: bool = False) -> Plan:
-    plans = Plan.objects.select_related("executive_lead", "operational_lead")
-    if with_revision:
-        plans = plans.select_related("revision")
-    return get_object_or_404(plans, slug=slug)
+def _get_plan(slug: str) -> Plan:
+    return get_object_or_404(
+        Plan.objects.select_related("executive_lead", "operational_lead"), slug=slug
+    )
 
 
 def _get_recommendation(plan: Plan, number: str) -> Recommendation:
@@ -58,14 +57,15 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         context |= page_cache.rights_context(request.user)
         return render_to_string("recommendations/_plan_list_body.html", context)
 
-    body = page_cache.body(
+    return page_cache.page(
         request,
-        "plan_list",
+        "recommendations/plan_list.html",
+        {},
+        name="plan_list",
         token=page_cache.site_token(),
         vary=[number if per_page else paging.SHOW_ALL],
         render=render_body,
     )
-    return render(request, "recommendations/plan_list.html", {"body": body})
 
 
 # The latest moment the "as at" picker offers is now: filled in per request, never cached.
@@ -74,7 +74,12 @@ AS_AT_MAX = "<!--as-at-max-->"
 
 def plan_table(request: HttpRequest, slug: str) -> HttpResponse:
     permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
-    plan = _get_plan(slug, with_revision=True)
+    # Only what the page around the body shows, and the plan's revision token: a cached body
+    # needs nothing else, and a body rendered afresh loads the plan whole.
+    plan = get_object_or_404(
+        Plan.objects.select_related("revision").only("pk", "slug", "title", "revision__token"),
+        slug=slug,
+    )
     form_fields = PlanFilterForm.base_fields
     # The filters as the page reads them: unknown parameters change nothing, so they are left
     # out of the cache key; the order is kept, as the download form repeats them in order.
@@ -86,11 +91,14 @@ def plan_table(request: HttpRequest, slug: str) -> HttpResponse:
     ]
 
     def render_body() -> str:
+        whole = get_object_or_404(
+            Plan.objects.select_related("executive_lead", "operational_lead"), pk=plan.pk
+        )
         form = PlanFilterForm(
             request.GET or None,
-            owners=Owner.objects.filter(recommendations__plan=plan).distinct(),
+            owners=Owner.objects.filter(recommendations__plan=whole).distinct(),
         )
-        table = queries.plan_table(plan, filters=form.filters() if request.GET else None)
+        table = queries.plan_table(whole, filters=form.filters() if request.GET else None)
         context = {
             "plan": table.plan,
             "table": table,
@@ -102,15 +110,16 @@ def plan_table(request: HttpRequest, slug: str) -> HttpResponse:
         context |= page_cache.rights_context(request.user)
         return render_to_string("recommendations/_plan_table_body.html", context)
 
-    body = page_cache.body(
+    return page_cache.page(
         request,
-        "plan_table",
+        "recommendations/plan_table.html",
+        {"plan": plan},
+        name="plan_table",
         token=page_cache.plan_token(plan),
         vary=[plan.pk, request.path, bool(request.GET), urlencode(params)],
         render=render_body,
         live={AS_AT_MAX: timezone.localtime().strftime("%Y-%m-%dT%H:%M")},
     )
-    return render(request, "recommendations/plan_table.html", {"plan": plan, "body": body})
 
 
 def recommendation_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse:

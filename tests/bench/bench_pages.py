@@ -14,6 +14,12 @@ as a share of the floor's, and how much slower it is at the large data set than 
 
     .venv/bin/python tests/bench/bench_pages.py            # full: 2 and 100 plans of 30 x 12
     .venv/bin/python tests/bench/bench_pages.py --quick    # a minute, small sizes
+    .venv/bin/python tests/bench/bench_pages.py --no-cache # every page rendered afresh
+
+With the page cache on (the default, as in production) the plan table, plan list and dashboard
+are measured as served from it after the warm-up; `--no-cache` starts the server with
+PAGE_CACHE=off, so every request renders the page afresh (the cost of a first request after a
+change).
 """
 
 from __future__ import annotations
@@ -81,14 +87,19 @@ def pages_of(dataset: Dataset) -> list[Page]:
     ]
 
 
-def _prepare(dataset: Dataset, log) -> tuple[list[Page], dict]:
+def server_env(args: argparse.Namespace) -> dict[str, str]:
+    return {"PAGE_CACHE": "off"} if args.no_cache else {}
+
+
+def _prepare(dataset: Dataset, args: argparse.Namespace, log) -> tuple[list[Page], dict]:
     """The pages that exist in this data set, with their query counts."""
     executive = dataset.summary["executives"][0]
     pages = pages_of(dataset)
     signed = [p.path for p in pages if p.signed_in]
     anonymous = [p.path for p in pages if not p.signed_in]
-    queries = count_queries(dataset.database_url, signed, username=executive)
-    queries |= count_queries(dataset.database_url, anonymous, username=None)
+    env = server_env(args)
+    queries = count_queries(dataset.database_url, signed, username=executive, env=env)
+    queries |= count_queries(dataset.database_url, anonymous, username=None, env=env)
     present = [p for p in pages if queries[p.path].get("status") == 200]
     for page in pages:
         if page not in present:
@@ -100,14 +111,19 @@ def bench(datasets: dict[str, Dataset], args: argparse.Namespace, log) -> dict:
     """Measure every page on every data set, interleaved (page by page, data set by data set),
     so that a change in the machine's load affects both sizes alike rather than one of them.
     """
-    prepared = {name: _prepare(dataset, log) for name, dataset in datasets.items()}
+    prepared = {name: _prepare(dataset, args, log) for name, dataset in datasets.items()}
     results: dict[str, dict] = {name: {} for name in datasets}
     load: dict[str, list] = {name: [] for name in datasets}
     with contextlib.ExitStack() as stack:
         clients = {}
         for name, dataset in datasets.items():
             server = stack.enter_context(
-                Server(dataset.database_url, workers=args.workers, threads=args.threads)
+                Server(
+                    dataset.database_url,
+                    workers=args.workers,
+                    threads=args.threads,
+                    env=server_env(args),
+                )
             )
             signed = [HttpSession(server.port) for _ in range(args.connections)]
             for session in signed:
@@ -148,6 +164,7 @@ def bench(datasets: dict[str, Dataset], args: argparse.Namespace, log) -> dict:
                     )
                 results[name][label] = measurement.as_dict() | {
                     "queries": queries[page.path]["queries"],
+                    "cold_queries": queries[page.path]["cold_queries"],
                     "in_process_seconds": queries[page.path]["seconds"],
                     "one_at_a_time": slow,
                     "load_average_before": round(load[name][-1], 2),
@@ -200,8 +217,8 @@ def compare(small: dict, large: dict) -> dict:
             "slowdown_large_vs_small": round(little["rps"] / big["rps"], 2) if big["rps"] else None,
             "small_cpu_ms": little["server_cpu_ms_per_request"],
             "large_cpu_ms": big["server_cpu_ms_per_request"],
-            "small_queries": little["queries"],
-            "large_queries": big["queries"],
+            "small_queries": _queries(little),
+            "large_queries": _queries(big),
         }
     return rows
 
@@ -222,6 +239,12 @@ def markdown(headers: list[str], rows: list[list]) -> list[str]:
     return [line(headers), rule + "|", *(line(r) for r in cells)]
 
 
+def _queries(row: dict) -> str:
+    """Queries per request as measured; with the number a first request makes, if different."""
+    warm, cold = row["queries"], row.get("cold_queries", row["queries"])
+    return str(warm) if warm == cold else f"{warm} ({cold} cold)"
+
+
 def _num(value, pattern: str) -> str:
     return "n/a" if value is None else pattern.format(value)
 
@@ -231,7 +254,8 @@ def render_table(report: dict) -> str:
     lines = [
         f"gunicorn {settings['workers']} workers x {settings['threads']} threads on 127.0.0.1, "
         f"{settings['connections']} connections, {settings['seconds']:g} s per page, SQLite, "
-        f"{report['machine']['cpus']} CPUs"
+        f"{report['machine']['cpus']} CPUs, page cache "
+        f"{'off: every page rendered afresh' if settings.get('no_cache') else 'on'}"
     ]
     headers = [
         "page", "req/s", "p50 ms", "p95 ms", "queries", "server CPU ms",
@@ -252,7 +276,7 @@ def render_table(report: dict) -> str:
                 _num(row["rps"], "{:.2f}" if row["rps"] < 10 else "{:.1f}"),
                 _num(row["p50_ms"], "{:.1f}"),
                 _num(row["p95_ms"], "{:.1f}"),
-                row["queries"],
+                _queries(row),
                 _num(row["server_cpu_ms_per_request"], "{:.1f}"),
                 _num(row["share_of_floor_rps"] and 100 * row["share_of_floor_rps"], "{:.1f}%"),
                 _num(row["p95_vs_floor_p95"], "{:.2f}x"),
@@ -302,8 +326,14 @@ def main() -> None:
         default=2,
         help=f"Requests, one at a time, for pages slower than {SLOW_SECONDS:g} s (PDF).",
     )
-    parser.add_argument("--output", type=Path, default=BENCH_DIR / "pages.json")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="Serve with PAGE_CACHE=off: every page afresh."
+    )
+    parser.add_argument("--output", type=Path)
     args = parser.parse_args()
+    args.output = args.output or BENCH_DIR / (
+        "pages-no-cache.json" if args.no_cache else "pages.json"
+    )
     args.small = args.small or size_arg(QUICK_SMALL if args.quick else SMALL)
     args.large = args.large or size_arg(QUICK_LARGE if args.quick else LARGE)
     args.seconds = args.seconds or (2.0 if args.quick else 10.0)
@@ -331,6 +361,7 @@ def main() -> None:
             "connections": args.connections,
             "seconds": args.seconds,
             "warmup": args.warmup,
+            "no_cache": args.no_cache,
         },
         "datasets": {},
     }
