@@ -15,8 +15,10 @@ a key made of everything that changes it:
 
 The token is read before anything else the body shows, so a body rendered while a change
 commits is at worst stored under the token that change has just replaced, where nobody
-looks. Parts of a body that change within a day (the latest moment an "as at" picker
-allows) are left as markers in the cached text and filled in per request.
+looks. (A write outside a transaction replaces the token just after its row, which is as
+safe: whoever reads the new token reads the new row.) Parts of a body that change within a
+day (the latest moment an "as at" picker allows) are left as markers in the cached text and
+filled in per request.
 
 Set PAGE_CACHE=off to render every body afresh (the cold path, for benchmarks and debugging).
 """

@@ -551,8 +551,13 @@ def _count_queries_here(database_url: str, paths: list[str], username: str | Non
 def _fresh_session(client) -> None:
     """Mark the session as just refreshed, so that a page taking over a minute (the PDF) does
     not count the idle-timeout refresh in the next request's queries."""
-    if "_refreshed_at" in client.session:
-        session = client.session
+    from django.conf import settings
+
+    # Asking a signed-out client for its session would give it one, and the page a query.
+    if settings.SESSION_COOKIE_NAME not in client.cookies:
+        return
+    session = client.session
+    if "_refreshed_at" in session:
         session["_refreshed_at"] = int(time.time())
         session.save()
 
