@@ -7,6 +7,7 @@ class RecommendationsConfig(AppConfig):
     verbose_name = "Action plans"
 
     def ready(self) -> None:
-        from . import page_cache
+        from . import page_cache, roles
 
         page_cache.connect()
+        roles.connect()

@@ -8,6 +8,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -87,11 +88,21 @@ class Plan(models.Model):
         return reverse("plan_table", args=[self.slug])
 
 
+# A recommendation's number is part of its page's address, where a slash cannot stand.
+NUMBER_IN_ADDRESSES = RegexValidator(
+    r"^[^/]+$", 'A recommendation number cannot contain "/": write 7.1 or 7-1 instead.'
+)
+
+
 class Recommendation(models.Model):
     """A numbered recommendation of the report, as the force tracks it."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="recommendations")
-    number = models.CharField(max_length=20, help_text='As the report numbers it: "7", "10".')
+    number = models.CharField(
+        max_length=20,
+        help_text='As the report numbers it: "7", "10".',
+        validators=[NUMBER_IN_ADDRESSES],
+    )
     sort_key = models.CharField(max_length=120, editable=False, db_index=True)
     text = models.TextField()
     addressee = models.CharField(

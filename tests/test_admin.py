@@ -150,3 +150,29 @@ def test_reminders_sent_are_listed_and_cannot_be_added_changed_or_deleted(superu
     delete = reverse("admin:recommendations_remindersent_delete", args=[sent.pk])
     assert superuser_client.post(delete, {"post": "yes"}).status_code == 403
     assert ReminderSent.objects.filter(pk=sent.pk).exists()
+
+
+def test_joining_the_administrator_role_opens_the_admin_and_leaving_it_closes_it(client):
+    from django.contrib.auth.models import Group
+
+    person = UserFactory(username="newadmin")
+    client.force_login(person)
+    assert client.get(reverse("admin:index")).status_code == 302
+
+    person.groups.add(Group.objects.get(name="Administrator"))
+    person.refresh_from_db()
+    assert person.is_staff
+    assert client.get(reverse("admin:index")).status_code == 200
+
+    Group.objects.get(name="Administrator").user_set.remove(person)
+    person.refresh_from_db()
+    assert not person.is_staff
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_administrators_may_read_the_reminders_sent(client, administrator):
+    """Models added after the roles were first made are granted to administrators too."""
+    assert administrator.has_perm("recommendations.view_remindersent")
+    client.force_login(administrator)
+    page = client.get(reverse("admin:recommendations_remindersent_changelist"))
+    assert page.status_code == 200

@@ -424,15 +424,6 @@ def test_the_pdf_return_shows_the_text_and_stays_a_pdf(hostile_plan, lead):
         assert fragment in text, fragment
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "templates/returns/return.html prints ret.plan.title, ret.plan.introduction and "
-        "period.label as stored, not through common.clean_text as the rows are: control "
-        "characters reach WeasyPrint, which draws missing-glyph boxes, and pypdf can no "
-        "longer read the page's text"
-    ),
-)
 def test_control_characters_in_the_plan_details_are_dropped_from_the_pdf_as_from_the_rows():
     plan = PlanFactory(title="Stalking\x07 plan", introduction="In response\x1b[31m to it.")
     period = PeriodFactory(plan=plan, label="March\x0c 2026 update")
@@ -572,14 +563,6 @@ def test_text_over_twenty_thousand_characters_is_refused_beside_its_field(
     assert_unchanged(before)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "update_sign_off ignores ReviewForm's errors (recommendations/views/plans.py, "
-        "form.is_valid() unchecked): a comment the form refuses is dropped and the update "
-        "approved without it"
-    ),
-)
 @pytest.mark.parametrize("comment", [NULL, TOO_LONG], ids=["null-character", "too-long"])
 def test_a_refused_sign_off_comment_leaves_the_update_awaiting_sign_off(owned, executive, comment):
     rec = owned.recommendation
@@ -588,34 +571,33 @@ def test_a_refused_sign_off_comment_leaves_the_update_awaiting_sign_off(owned, e
 
     response = sign_in(executive).post(url, {"action": "approve", "comment": comment})
 
-    assert response.status_code in (302, 400)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "There is a problem" in page
+    assert 'aria-invalid="true"' in page
     owned.refresh_from_db()
     assert owned.sign_off == SignOff.SUBMITTED
     assert_unchanged(before)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "The importer accepts a recommendation number with a slash "
-        "(recommendations/exports/importer.py _RECOMMENDATION_NUMBER) and the services and "
-        "admin accept any number, but its address (recommendations/urls.py <str:number>, "
-        "Recommendation.get_absolute_url) cannot hold one: the plan table fails with "
-        "NoReverseMatch"
-    ),
-)
-def test_a_recommendation_number_with_a_slash_is_refused_or_its_pages_still_open(
-    client, administrator
-):
+def test_a_recommendation_number_with_a_slash_is_refused_where_it_is_typed(administrator):
+    """The number is part of the recommendation's address, where a slash cannot stand."""
     book = Workbook()
     book.active.append(["Rec No.", "Recommendation", "Initial action plan response"])
     book.active.append(["7/1", "Review training.", "Under way."])
     buffer = io.BytesIO()
     book.save(buffer)
     preview = importer.read_plan(buffer.getvalue(), filename="plan.xlsx", title="Imported")
-    if not preview.ok:
-        return  # refused with a message: nothing reaches the pages
-    plan = importer.save_plan(preview, by=administrator)
-    client.force_login(administrator)
-    assert client.get(reverse("plan_table", args=[plan.slug])).status_code == 200
-    assert client.get(reverse("public_plan", args=[plan.slug])).status_code in (200, 404)
+    assert not preview.ok
+    assert any("slash" in str(problem) and "row 2" in str(problem) for problem in preview.problems)
+
+    plan = PlanFactory()
+    client = sign_in(administrator)
+    before = snapshot()
+    response = client.post(
+        reverse("admin:recommendations_recommendation_add"),
+        {"plan": plan.pk, "number": "7/1", "text": "Review training.", "started_from_version": 0},
+    )
+    assert response.status_code == 200
+    assert "cannot contain" in response.content.decode()
+    assert_unchanged(before)

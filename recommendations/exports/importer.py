@@ -424,13 +424,19 @@ def number_text(value) -> str:
     return " ".join(text_value(value).split())
 
 
-_RECOMMENDATION_NUMBER = re.compile(r"(?:[A-Za-z]+ ?)?\d+(?:[.\-/]?[A-Za-z0-9]+)*")
+# No slash: the number is part of the recommendation's address.
+_RECOMMENDATION_NUMBER = re.compile(r"(?:[A-Za-z]+ ?)?\d+(?:[.\-]?[A-Za-z0-9]+)*")
 
 
 def recommendation_number(value) -> str:
     number = number_text(value).rstrip(".")
     if not number:
         raise CellError("the recommendation number is missing.")
+    if "/" in number:
+        raise CellError(
+            f'"{number[:40]}" has a slash, which a recommendation number cannot hold: '
+            "write 7.1 or 7-1 instead."
+        )
     if len(number) > 20 or not _RECOMMENDATION_NUMBER.fullmatch(number):
         raise CellError(
             f'"{number[:40]}" does not look like a recommendation number (e.g. 7, 10.2).'

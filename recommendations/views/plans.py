@@ -126,6 +126,20 @@ def recommendation_detail(request: HttpRequest, slug: str, number: str) -> HttpR
     permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
     plan = _get_plan(slug)
     recommendation = _get_recommendation(plan, number)
+    return _recommendation_page(request, plan, recommendation)
+
+
+def _recommendation_page(
+    request: HttpRequest,
+    plan,
+    recommendation,
+    *,
+    review: ReviewForm | None = None,
+    review_period_id: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The recommendation page; `review` is a refused sign-off form, shown with its errors
+    beside the comment of the period it was for."""
     updates = {update.period_id: update for update in recommendation.updates.all()}
     prefetch_related_objects(
         list(updates.values()),
@@ -150,7 +164,10 @@ def recommendation_detail(request: HttpRequest, slug: str, number: str) -> HttpR
             "can_edit": permissions.can_edit_update(request.user, recommendation),
             "can_sign_off": permissions.can_sign_off(request.user),
             "can_manage": permissions.can_manage(request.user),
+            "review": review,
+            "review_period_id": review_period_id,
         },
+        status=status,
     )
 
 
@@ -257,10 +274,19 @@ def update_sign_off(request: HttpRequest, slug: str, number: str, period_id: int
     else:
         raise Http404("Unknown sign-off action.")
     form = ReviewForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        # Nothing moves: the decision waits until the comment can be kept as written.
+        return _recommendation_page(
+            request,
+            plan,
+            recommendation,
+            review=form,
+            review_period_id=update.period_id,
+            status=400,
+        )
     try:
         services.change_sign_off(
-            update=update, to=target, by=request.user, comment=form.cleaned_data.get("comment", "")
+            update=update, to=target, by=request.user, comment=form.cleaned_data["comment"]
         )
     except services.WorkflowError as error:
         messages.error(request, str(error))
