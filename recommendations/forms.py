@@ -107,7 +107,12 @@ class StatusUpdateForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    """An executive's sign-off decision."""
+    """An executive's sign-off decision on the update of one period. A recommendation page
+    holds one per update awaiting sign-off, so its fields' ids name the period."""
+
+    def __init__(self, *args, period_id: int, **kwargs):
+        super().__init__(*args, auto_id=f"%s-{period_id}", **kwargs)
+        self.period_id = period_id
 
     comment = forms.CharField(
         label="Comment for the lead",

@@ -90,7 +90,7 @@ class Plan(models.Model):
 
 # A recommendation's number is part of its page's address, where a slash cannot stand.
 NUMBER_IN_ADDRESSES = RegexValidator(
-    r"^[^/]+$", 'A recommendation number cannot contain "/": write 7.1 or 7-1 instead.'
+    r"^[^/]+$", 'A recommendation number cannot contain a slash ("/"): write 7.1 or 7-1.'
 )
 
 

@@ -27,33 +27,31 @@ def grant_administrator_permissions(sender, **kwargs) -> None:
         content_type__model__startswith="historical"
     )
     group.permissions.add(*wanted)
-    _sync_staff(group.user_set.filter(is_staff=False), staff=True)
+    _staff_follows_role(group.user_set.filter(is_staff=False))
 
 
-def _sync_staff(users, *, staff: bool) -> None:
+def _staff_follows_role(users) -> None:
+    """Each account (superusers apart) is staff exactly when it holds the Administrator role."""
     for user in users:
-        if user.is_superuser or user.is_staff == staff:
+        if user.is_superuser:
             continue
-        user.is_staff = staff
-        user.save(update_fields=["is_staff"])
+        is_administrator = user.groups.filter(name=ADMINISTRATOR).exists()
+        if user.is_staff != is_administrator:
+            user.is_staff = is_administrator
+            user.save(update_fields=["is_staff"])
 
 
 def _groups_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
     if action not in ("post_add", "post_remove", "post_clear"):
         return
-    User = get_user_model()
-    if reverse:  # group.user_set changed: `instance` is the group, `pk_set` the accounts
-        if instance.name != ADMINISTRATOR:
-            return
-        users = User.objects.filter(pk__in=pk_set) if pk_set else User.objects.none()
-        if action == "post_clear":
-            users = User.objects.filter(is_staff=True).exclude(groups__name=ADMINISTRATOR)
-        _sync_staff(users, staff=action == "post_add")
-        return
-    is_admin = instance.groups.filter(name=ADMINISTRATOR).exists()
-    if instance.is_staff != is_admin and not instance.is_superuser:
-        instance.is_staff = is_admin
-        instance.save(update_fields=["is_staff"])
+    if not reverse:  # user.groups changed
+        _staff_follows_role([instance])
+    elif instance.name == ADMINISTRATOR:  # the group's accounts changed
+        users = get_user_model().objects
+        # After a clear nobody holds the role; who had it is no longer known.
+        _staff_follows_role(
+            users.filter(is_staff=True) if pk_set is None else users.filter(pk__in=pk_set)
+        )
 
 
 def connect() -> None:

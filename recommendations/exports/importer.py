@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from .. import services
 from ..choices import NO_STATUS_LABEL, SignOff, Status, status_label
-from ..models import Owner, Plan
+from ..models import NUMBER_IN_ADDRESSES, Owner, Plan
 from .common import PENDING_PREFIX
 
 # A 5 MB upload of XML compresses about tenfold; anything that unpacks far beyond that is not a
@@ -424,19 +424,17 @@ def number_text(value) -> str:
     return " ".join(text_value(value).split())
 
 
-# No slash: the number is part of the recommendation's address.
-_RECOMMENDATION_NUMBER = re.compile(r"(?:[A-Za-z]+ ?)?\d+(?:[.\-]?[A-Za-z0-9]+)*")
+_RECOMMENDATION_NUMBER = re.compile(r"(?:[A-Za-z]+ ?)?\d+(?:[.\-/]?[A-Za-z0-9]+)*")
 
 
 def recommendation_number(value) -> str:
     number = number_text(value).rstrip(".")
     if not number:
         raise CellError("the recommendation number is missing.")
-    if "/" in number:
-        raise CellError(
-            f'"{number[:40]}" has a slash, which a recommendation number cannot hold: '
-            "write 7.1 or 7-1 instead."
-        )
+    try:
+        NUMBER_IN_ADDRESSES(number)
+    except ValidationError as error:
+        raise CellError(f'"{number[:40]}": {error.messages[0]}') from None
     if len(number) > 20 or not _RECOMMENDATION_NUMBER.fullmatch(number):
         raise CellError(
             f'"{number[:40]}" does not look like a recommendation number (e.g. 7, 10.2).'

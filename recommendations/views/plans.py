@@ -134,19 +134,28 @@ def _recommendation_page(
     plan,
     recommendation,
     *,
-    review: ReviewForm | None = None,
-    review_period_id: int | None = None,
+    refused: ReviewForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The recommendation page; `review` is a refused sign-off form, shown with its errors
-    beside the comment of the period it was for."""
+    """The recommendation page. Each update awaiting sign-off gets a sign-off form if the
+    user may sign it off; `refused` is one that came back with errors, shown in its place."""
     updates = {update.period_id: update for update in recommendation.updates.all()}
     prefetch_related_objects(
         list(updates.values()),
         Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
     )
+    can_sign_off = permissions.can_sign_off(request.user)
+
+    def review_form(update: StatusUpdate | None) -> ReviewForm | None:
+        if not (can_sign_off and update and update.sign_off == SignOff.SUBMITTED):
+            return None
+        if refused is not None and refused.period_id == update.period_id:
+            return refused
+        return ReviewForm(period_id=update.period_id)
+
     periods = [
-        (period, updates.get(period.pk)) for period in plan.periods.order_by("position", "id")
+        (period, updates.get(period.pk), review_form(updates.get(period.pk)))
+        for period in plan.periods.order_by("position", "id")
     ]
     changes = history.paginate(
         history.recommendation_history(recommendation), request.GET.get("page")
@@ -162,10 +171,8 @@ def _recommendation_page(
             "due_date_changes": recommendation.due_date_changes.select_related("changed_by"),
             "evidence_hint": services.evidence_hint(),
             "can_edit": permissions.can_edit_update(request.user, recommendation),
-            "can_sign_off": permissions.can_sign_off(request.user),
             "can_manage": permissions.can_manage(request.user),
-            "review": review,
-            "review_period_id": review_period_id,
+            "refused": refused,
         },
         status=status,
     )
@@ -273,17 +280,10 @@ def update_sign_off(request: HttpRequest, slug: str, number: str, period_id: int
         target = SignOff.APPROVED if action == "approve" else SignOff.RETURNED
     else:
         raise Http404("Unknown sign-off action.")
-    form = ReviewForm(request.POST)
+    form = ReviewForm(request.POST, period_id=update.period_id)
     if not form.is_valid():
         # Nothing moves: the decision waits until the comment can be kept as written.
-        return _recommendation_page(
-            request,
-            plan,
-            recommendation,
-            review=form,
-            review_period_id=update.period_id,
-            status=400,
-        )
+        return _recommendation_page(request, plan, recommendation, refused=form, status=400)
     try:
         services.change_sign_off(
             update=update, to=target, by=request.user, comment=form.cleaned_data["comment"]
