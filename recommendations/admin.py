@@ -17,7 +17,6 @@ from .models import (
     ReminderSent,
     ReportingPeriod,
     StatusUpdate,
-    SubRecommendation,
 )
 
 CHANGED_MEANWHILE = (
@@ -70,11 +69,26 @@ class PeriodInline(admin.TabularInline):
     fields = ["position", "label", "period_end", "return_due"]
 
 
+class SubRecommendationFormSet(forms.BaseInlineFormSet):
+    """Sub-recommendations belong to their recommendation's plan, where numbers are unique."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.plan_id = self.instance.plan_id
+        return form
+
+
 class SubRecommendationInline(admin.TabularInline):
-    model = SubRecommendation
+    """A recommendation's sub-recommendations and actions, numbered within the plan."""
+
+    model = Recommendation
+    fk_name = "parent"
+    formset = SubRecommendationFormSet
     extra = 0
-    fields = ["number", "text", "owner"]
+    fields = ["number", "text", "owner", "due_date"]
     autocomplete_fields = ["owner"]
+    verbose_name = "sub-recommendation or action"
+    verbose_name_plural = "sub-recommendations and actions"
 
 
 @admin.register(Owner)
@@ -108,7 +122,7 @@ class RecommendationAdminForm(VersionCheckedForm):
 
     class Meta:
         model = Recommendation
-        fields = ["plan", "number", "text", "addressee", "due_date", "owner"]
+        fields = ["plan", "parent", "number", "text", "addressee", "due_date", "owner"]
 
     def clean(self):
         data = super().clean()

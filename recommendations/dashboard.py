@@ -1,8 +1,8 @@
 """Reads for the executive dashboard: figures per plan and overall, and recent activity.
 
-Every figure is counted in the database with one grouped query, whatever the number of plans
-or recommendations, and counts exactly the rows the plan table shows under the matching
-filter, so each number can link to the table that explains it.
+Every figure comes from one query of a small row per recommendation and action, whatever the
+number of plans, and counts by the same rules (progress.py) exactly the rows the plan table
+shows under the matching filter, so each number can link to the table that explains it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.core.paginator import Page
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import dateformat
 
@@ -37,7 +37,7 @@ from .queries import (
     PLANS_PER_PAGE,
     plan_page,
     plans_in_title_order,
-    recommendations_with_status,
+    standings_by_plan,
     today,
 )
 
@@ -186,56 +186,20 @@ def _links_to(anchor: str) -> dict[str, str]:
     return dict.fromkeys(names, anchor)
 
 
-def _latest_period() -> Subquery:
-    """The plan's current reporting period: the last column, as the plan table orders them."""
-    return ReportingPeriod.objects.filter(plan_id=OuterRef("plan_id")).order_by("-position", "-id")
-
-
 def _counts_by_plan(on: dt.date) -> dict[int, Summary]:
-    """Per plan id, its figures: one grouped query, whatever the number of rows.
-
-    Rows are grouped by plan, status and whether the due date has passed, so the status
-    subquery runs once per recommendation rather than once per figure; the groups are summed
-    here, and a group past its due date and not finished is overdue (as `overdue_q` says).
-    """
-    recommendations = recommendations_with_status().annotate(
-        past_due=ExpressionWrapper(Q(due_date__lt=on), output_field=BooleanField()),
-        latest_period_id=Subquery(_latest_period().values("id")[:1]),
-        has_current_update=Exists(
-            StatusUpdate.objects.filter(
-                recommendation=OuterRef("pk"), period_id=OuterRef("latest_period_id")
-            )
-        ),
-        is_awaiting=Exists(
-            StatusUpdate.objects.filter(recommendation=OuterRef("pk"), sign_off=SignOff.SUBMITTED)
-        ),
-        has_slipped=Exists(DueDateChange.objects.filter(recommendation=OuterRef("pk"))),
-    )
-    groups = (
-        recommendations.order_by()
-        .values("plan_id", "current_status", "past_due")
-        .annotate(
-            total=Count("id"),
-            stale=Count("id", filter=Q(has_current_update=False)),
-            awaiting=Count("id", filter=Q(is_awaiting=True)),
-            slipped=Count("id", filter=Q(has_slipped=True)),
-        )
-    )
+    """Per plan id, its figures, from where each recommendation stands (its actions counted
+    in, by the rules in progress.py that the plan table applies too): one query, whatever
+    the number of plans."""
     counts: dict[int, Summary] = {}
-    for group in groups:
-        counts.setdefault(group["plan_id"], Summary(plan=None)).add(
-            Summary(
-                plan=None,
-                total=group["total"],
-                statuses={group["current_status"] or NO_STATUS: group["total"]},
-                overdue=group["total"]
-                if group["past_due"] and group["current_status"] not in FINISHED_STATUSES
-                else 0,
-                stale=group["stale"],
-                awaiting=group["awaiting"],
-                slipped=group["slipped"],
-            )
-        )
+    for plan_id, standings in standings_by_plan(None, on).items():
+        summary = counts[plan_id] = Summary(plan=None, total=len(standings))
+        for standing in standings:
+            key = standing.status or NO_STATUS
+            summary.statuses[key] = summary.statuses.get(key, 0) + 1
+            summary.overdue += standing.overdue
+            summary.stale += standing.stale
+            summary.awaiting += standing.awaiting
+            summary.slipped += standing.slipped
     return counts
 
 

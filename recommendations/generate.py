@@ -39,7 +39,6 @@ from .models import (
     Recommendation,
     ReportingPeriod,
     StatusUpdate,
-    SubRecommendation,
     natural_key,
 )
 from .permissions import ADMINISTRATOR, EXECUTIVE, LEAD
@@ -47,7 +46,7 @@ from .permissions import ADMINISTRATOR, EXECUTIVE, LEAD
 DEFAULT_PASSWORD = "generated-demo-password-2026"  # noqa: S105 - local demo data only
 BATCH = 500
 SETUP_REASON = "Plan set up from the published report"
-HISTORY_MODELS = (Owner, Plan, ReportingPeriod, Recommendation, SubRecommendation)
+HISTORY_MODELS = (Owner, Plan, ReportingPeriod, Recommendation)
 
 
 @dataclass(frozen=True)
@@ -511,7 +510,7 @@ def generate(
             say(f"Plans written: {index + 1} of {size.plans}.")
 
     largest = plans[0][0]
-    recs = Recommendation.objects.filter(plan__slug=largest).order_by("sort_key")
+    recs = Recommendation.objects.filter(plan__slug=largest).top_level().order_by("sort_key")
     deep = recs.filter(due_date_changes__isnull=False).first() or recs.first()
     counts = generated_counts()
     return GeneratedDemo(
@@ -535,6 +534,9 @@ def generated_counts() -> dict[str, int]:
         name = model._meta.model_name
         counts[name] = model.objects.count()
         counts[f"history:{name}"] = model.history.count()
+    # Sub-recommendations are recommendations with a parent: counted apart, as people count.
+    counts["subrecommendation"] = Recommendation.objects.filter(parent__isnull=False).count()
+    counts["recommendation"] -= counts["subrecommendation"]
     return counts
 
 
@@ -692,8 +694,9 @@ def _create_plan(
     for rec in recs:
         for n in range(1, size.subs + 1):
             number = f"{rec.number}.{n}"
-            sub = SubRecommendation(
-                recommendation=rec,
+            sub = Recommendation(
+                plan=plan,
+                parent=rec,
                 number=number,
                 sort_key=natural_key(number),
                 text=rng.choice(SUB_TEXTS).format(subject=rec.subject),
@@ -701,7 +704,7 @@ def _create_plan(
             )
             _stamp(sub, when=set_up, user=administrator, reason=SETUP_REASON)
             subs.append(sub)
-    bulk_create_with_history(subs, SubRecommendation, batch_size=BATCH)
+    bulk_create_with_history(subs, Recommendation, batch_size=BATCH)
     _create_slips(recs, periods, rng, topic, executive.user)
     _create_updates(recs, periods, size, rng, topic, executive.user)
 

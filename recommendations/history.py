@@ -9,10 +9,10 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 
 from .choices import SignOff, status_label
-from .models import Owner, Recommendation, ReportingPeriod, StatusUpdate, SubRecommendation
+from .models import Owner, Recommendation, ReportingPeriod, StatusUpdate
 
 # Columns kept for the machine, not worth showing to people.
-HIDDEN_FIELDS = {"id", "sort_key", "version", "recommendation", "plan"}
+HIDDEN_FIELDS = {"id", "sort_key", "version", "recommendation", "plan", "parent"}
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
 
 
@@ -86,17 +86,17 @@ def _entries(model, records, subject_of, lookups) -> list[ChangeEntry]:
 
 
 def recommendation_history(recommendation: Recommendation) -> list[ChangeEntry]:
-    """Every change to a recommendation, its sub-recommendations and its updates, newest first."""
+    """Every change to a recommendation, its sub-recommendations and actions, and all their
+    updates, newest first."""
     order = ("id", "history_date", "history_id")
-    recs = Recommendation.history.filter(id=recommendation.pk).select_related("history_user")
-    subs = SubRecommendation.history.filter(recommendation_id=recommendation.pk).select_related(
-        "history_user"
+    ids = {recommendation.pk}
+    ids |= set(
+        Recommendation.history.filter(parent_id=recommendation.pk).values_list("id", flat=True)
     )
-    updates = StatusUpdate.history.filter(recommendation_id=recommendation.pk).select_related(
-        "history_user"
-    )
-    recs, subs, updates = (list(qs.order_by(*order)) for qs in (recs, subs, updates))
-    owner_ids = {r.owner_id for r in recs + subs if r.owner_id}
+    recs = Recommendation.history.filter(id__in=ids).select_related("history_user")
+    updates = StatusUpdate.history.filter(recommendation_id__in=ids).select_related("history_user")
+    recs, updates = (list(qs.order_by(*order)) for qs in (recs, updates))
+    owner_ids = {r.owner_id for r in recs if r.owner_id}
     user_ids = {u.author_id for u in updates if u.author_id}
     user_ids |= {u.reviewed_by_id for u in updates if u.reviewed_by_id}
     period_ids = {u.period_id for u in updates}
@@ -109,16 +109,20 @@ def recommendation_history(recommendation: Recommendation) -> list[ChangeEntry]:
         },
         "period": ReportingPeriod.objects.in_bulk(period_ids),
     }
-    entries = _entries(Recommendation, recs, lambda r: f"Recommendation {r.number}", lookups)
-    entries += _entries(
-        SubRecommendation, subs, lambda r: f"Sub-recommendation {r.number}", lookups
-    )
-    entries += _entries(
-        StatusUpdate,
-        updates,
-        lambda r: f"Update for {lookups['period'].get(r.period_id, 'a removed period')}",
-        lookups,
-    )
+    numbers = {r.id: r.number for r in recs}
+
+    def subject_of_update(record) -> str:
+        period = lookups["period"].get(record.period_id, "a removed period")
+        if record.recommendation_id == recommendation.pk:
+            return f"Update for {period}"
+        return f"Update of {numbers.get(record.recommendation_id, 'a removed action')} for {period}"
+
+    def subject_of_recommendation(record) -> str:
+        kind = "Sub-recommendation" if record.parent_id else "Recommendation"
+        return f"{kind} {record.number}"
+
+    entries = _entries(Recommendation, recs, subject_of_recommendation, lookups)
+    entries += _entries(StatusUpdate, updates, subject_of_update, lookups)
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries
 

@@ -4,10 +4,13 @@ Every model users change carries django-simple-history, so each save keeps who, 
 what the row held before.
 """
 
+from __future__ import annotations
+
 import re
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -75,6 +78,13 @@ class Plan(models.Model):
     is_published = models.BooleanField(
         "published", default=False, help_text="Show the approved plan on its public page."
     )
+    import_mapping = models.JSONField(
+        "import mapping",
+        default=dict,
+        blank=True,
+        help_text="The meaning of each column and status word of the file the plan was last "
+        "imported from, so the next file from the same source imports with one confirmation.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -94,17 +104,39 @@ NUMBER_IN_ADDRESSES = RegexValidator(
 )
 
 
+class RecommendationQuerySet(models.QuerySet):
+    def top_level(self) -> RecommendationQuerySet:
+        """The report's recommendations, without their sub-recommendations and actions."""
+        return self.filter(parent__isnull=True)
+
+
 class Recommendation(models.Model):
-    """A numbered recommendation of the report, as the force tracks it."""
+    """A numbered recommendation of the report, as the force tracks it; or, with a `parent`,
+    one of its sub-recommendations or actions ("7.1").
+
+    A sub-recommendation or action is a recommendation in every other way: it may have its
+    own owner, due date, updates per period with their sign-off and evidence, and moved
+    deadlines, or only its text. Numbers are unique within the plan, so "7.1" has a page of
+    its own. One level only: an action has no actions of its own.
+    """
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="recommendations")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="part of recommendation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="subrecommendations",
+        help_text="Set for a sub-recommendation or action: the recommendation it belongs to.",
+    )
     number = models.CharField(
         max_length=20,
         help_text='As the report numbers it: "7", "10".',
         validators=[NUMBER_IN_ADDRESSES],
     )
     sort_key = models.CharField(max_length=120, editable=False, db_index=True)
-    text = models.TextField()
+    text = models.TextField(blank=True)
     addressee = models.CharField(
         max_length=300, blank=True, help_text='Who the report addressed, e.g. "Chief Constables".'
     )
@@ -118,8 +150,16 @@ class Recommendation(models.Model):
         related_name="recommendations",
         help_text="The accountable owner inside the force.",
     )
+    details = models.JSONField(
+        "other details",
+        default=dict,
+        blank=True,
+        help_text="Further columns kept from the file the plan was imported from, by heading.",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     history = HistoricalRecords()
+
+    objects = RecommendationQuerySet.as_manager()
 
     class Meta:
         ordering = ["plan", "sort_key"]
@@ -129,7 +169,8 @@ class Recommendation(models.Model):
         indexes = [models.Index(fields=["plan", "sort_key"], name="rec_plan_sort")]
 
     def __str__(self) -> str:
-        return f"Recommendation {self.number}"
+        return f"{self.kind} {self.number}"
+
 
     def save(self, *args, **kwargs) -> None:
         # A derived column, kept in step with the number so the database can sort naturally.
@@ -141,37 +182,19 @@ class Recommendation(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("recommendation_detail", args=[self.plan.slug, self.number])
 
+    def clean(self) -> None:
+        # A sub-recommendation may be a bare number ("10.2") beside its recommendation's
+        # text; a recommendation always says what it asks.
+        if self.parent_id is None and not (self.text or "").strip():
+            raise ValidationError({"text": "Give the recommendation's text."})
 
-class SubRecommendation(models.Model):
-    """A numbered follow-on paragraph (7.1), which forces treat as an evidence requirement."""
+    @property
+    def kind(self) -> str:
+        return "Sub-recommendation" if self.parent_id else "Recommendation"
 
-    recommendation = models.ForeignKey(
-        Recommendation, on_delete=models.CASCADE, related_name="subrecommendations"
-    )
-    number = models.CharField(max_length=20)
-    sort_key = models.CharField(max_length=120, editable=False)
-    text = models.TextField(blank=True)
-    owner = models.ForeignKey(
-        Owner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["recommendation", "sort_key"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["recommendation", "number"], name="unique_sub_number_in_recommendation"
-            )
-        ]
-        # A recommendation's sub-recommendations in order, without sorting.
-        indexes = [models.Index(fields=["recommendation", "sort_key"], name="sub_rec_sort")]
-
-    def __str__(self) -> str:
-        return self.number
-
-    def save(self, *args, **kwargs) -> None:
-        self.sort_key = natural_key(self.number)
-        super().save(*args, **kwargs)
+    @property
+    def is_action(self) -> bool:
+        return self.parent_id is not None
 
 
 class ReportingPeriod(models.Model):
@@ -259,7 +282,7 @@ class StatusUpdate(models.Model):
         return self.status in FINISHED_STATUSES
 
 
-def evidence_path(instance: "Evidence", filename: str) -> str:
+def evidence_path(instance: Evidence, filename: str) -> str:
     # The stored name is ours, never the uploader's: the original name is kept in a column.
     return f"evidence/{instance.update.recommendation.plan_id}/{uuid.uuid4().hex}"
 

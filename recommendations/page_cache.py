@@ -50,7 +50,6 @@ from .models import (
     ReportingPeriod,
     SiteRevision,
     StatusUpdate,
-    SubRecommendation,
 )
 
 SITE = 1
@@ -62,7 +61,6 @@ PLAN_OF: dict[type[Model], str] = {
     Plan: "pk",
     ReportingPeriod: "plan_id",
     Recommendation: "plan_id",
-    SubRecommendation: "recommendation__plan_id",
     DueDateChange: "recommendation__plan_id",
     StatusUpdate: "recommendation__plan_id",
     Evidence: "update__recommendation__plan_id",

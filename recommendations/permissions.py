@@ -48,12 +48,19 @@ def can_view_plans(user: User) -> bool:
 
 
 def owns(user: User, recommendation: Recommendation) -> bool:
-    owner = recommendation.owner
-    return bool(user.is_authenticated and owner is not None and owner.user_id == user.pk)
+    """The user is the recommendation's owner, or, for a sub-recommendation or action, its
+    own owner or the owner of the recommendation it belongs to."""
+    if not user.is_authenticated:
+        return False
+    owners = [recommendation.owner]
+    if recommendation.parent_id is not None:
+        owners.append(recommendation.parent.owner)
+    return any(owner is not None and owner.user_id == user.pk for owner in owners)
 
 
 def can_edit_update(user: User, recommendation: Recommendation) -> bool:
-    """Leads write progress for the recommendations they own; administrators for any."""
+    """Leads write progress for the recommendations (and actions) they own; administrators for
+    any."""
     if is_administrator(user):
         return True
     return is_lead(user) and owns(user, recommendation)

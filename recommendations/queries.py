@@ -13,9 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from . import progress
 from .choices import FINISHED_STATUSES, SignOff
 from .models import (
     DueDateChange,
@@ -24,7 +25,6 @@ from .models import (
     Recommendation,
     ReportingPeriod,
     StatusUpdate,
-    SubRecommendation,
 )
 
 
@@ -65,35 +65,70 @@ class PlanSnapshot:
 
     plan: Plan
     periods: list[ReportingPeriod]
-    recommendations: list[Recommendation]
-    subrecommendations: dict[int, list[SubRecommendation]]
-    updates: dict[tuple[int, int], StatusUpdate]
+    recommendations: list[Recommendation]  # the report's, in number order
+    subrecommendations: dict[int, list[Recommendation]]  # by recommendation id, in order
+    updates: dict[tuple[int, int], StatusUpdate]  # by (recommendation or action id, period id)
     slips: dict[int, int] = field(default_factory=dict)
     as_of: dt.datetime | None = None
 
 
 @dataclass
 class PlanRow:
-    """One recommendation with its sub-recommendations and one cell per reporting period."""
+    """One recommendation with one cell per reporting period, and a row of the same kind for
+    each of its sub-recommendations and actions (`actions`).
+
+    `status` and `statuses` (one per period) are the recommendation's own where it gives
+    one, else its actions' (progress.rollup); `overdue`, `stale`, `awaiting_sign_off` and
+    `slips` count its actions in (progress.standing), as the dashboard and returns do.
+    """
 
     recommendation: Recommendation
-    subrecommendations: list[SubRecommendation]
+    subrecommendations: list[Recommendation]
     cells: list[StatusUpdate | None]
     current: StatusUpdate | None
     overdue: bool
     slips: int = 0
+    actions: list[PlanRow] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    status: str = ""
+    stale: bool = False
+    awaiting_sign_off: bool = False
+    has_slipped: bool = False
 
     @property
-    def awaiting_sign_off(self) -> bool:
-        return any(cell is not None and cell.sign_off == SignOff.SUBMITTED for cell in self.cells)
-
-    @property
-    def status(self) -> str:
+    def own_status(self) -> str:
         return self.current.status if self.current else ""
 
     @property
+    def status_is_rolled_up(self) -> bool:
+        return bool(self.status) and not self.own_status
+
+    @property
+    def reporting_actions(self) -> list[PlanRow]:
+        """The actions that report for themselves: any update, owner or due date of their
+        own. The rest are sub-recommendations kept as text (`text_subrecommendations`)."""
+        return [row for row in self.actions if row.reports]
+
+    @property
+    def text_subrecommendations(self) -> list[Recommendation]:
+        return [row.recommendation for row in self.actions if not row.reports]
+
+    @property
+    def reports(self) -> bool:
+        rec = self.recommendation
+        return self.current is not None or rec.owner_id is not None or rec.due_date is not None
+
+    @property
+    def period_cells(self) -> list[tuple[StatusUpdate | None, str]]:
+        """Per period, its own update and the status it stands at (its own, else its
+        actions')."""
+        statuses = self.statuses or [""] * len(self.cells)
+        return list(zip(self.cells, statuses, strict=True))
+
+    @property
     def last_updated(self) -> dt.datetime | None:
-        dates = [cell.recorded_at for cell in self.cells if cell is not None]
+        cells = [cell for row in [self, *self.actions] for cell in row.cells]
+        dates = [cell.recorded_at for cell in cells if cell is not None]
         return max(dates) if dates else None
 
 
@@ -134,13 +169,6 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def is_overdue(recommendation: Recommendation, current: StatusUpdate | None, on: dt.date) -> bool:
-    """Past its due date and not yet complete or closed."""
-    if recommendation.due_date is None or recommendation.due_date >= on:
-        return False
-    return current is None or current.status not in FINISHED_STATUSES
-
-
 # ---------------------------------------------------------------------------- snapshots
 
 
@@ -158,22 +186,12 @@ def plan_snapshot(
     # Ordered by this plan's own columns: the models' default orderings go through their
     # foreign keys (plan title, recommendation order), which joins whole tables to sort.
     periods = list(plan.periods.order_by("position", "id"))
-    recommendations = list(
-        Recommendation.objects.filter(plan=plan)
-        .order_by("sort_key")
-        .select_related("owner")
-        .prefetch_related(
-            Prefetch(
-                "subrecommendations",
-                queryset=SubRecommendation.objects.select_related("owner").order_by(
-                    "recommendation_id", "sort_key"
-                ),
-            )
-        )
+    everything = list(
+        Recommendation.objects.filter(plan=plan).order_by("sort_key").select_related("owner")
     )
-    subs = {rec.pk: list(rec.subrecommendations.all()) for rec in recommendations}
-    for rec in recommendations:
+    for rec in everything:
         rec.plan = plan
+    recommendations, subs = _by_parent(everything)
     if approved_only:
         updates = _approved_updates(plan, as_of=None)
     else:
@@ -182,6 +200,18 @@ def plan_snapshot(
             for update in StatusUpdate.objects.filter(recommendation__plan=plan).order_by()
         }
     return PlanSnapshot(plan, periods, recommendations, subs, updates, _slips(plan, as_of=None))
+
+
+def _by_parent(
+    everything: list[Recommendation],
+) -> tuple[list[Recommendation], dict[int, list[Recommendation]]]:
+    """The report's recommendations, and each one's sub-recommendations and actions, in the
+    order given."""
+    subs: dict[int, list[Recommendation]] = defaultdict(list)
+    for rec in everything:
+        if rec.parent_id is not None:
+            subs[rec.parent_id].append(rec)
+    return [rec for rec in everything if rec.parent_id is None], dict(subs)
 
 
 def _slips(plan: Plan, *, as_of: dt.datetime | None) -> dict[int, int]:
@@ -219,26 +249,17 @@ def _historical_snapshot(plan: Plan, *, as_of: dt.datetime, approved_only: bool)
         key=lambda period: (period.position, period.pk),
     )
     rec_ids = Recommendation.history.filter(plan_id=plan.pk).values("id")
-    recommendations = [
+    everything = [
         record.instance
         for record in _latest_versions(Recommendation.history.filter(until, plan_id=plan.pk))
     ]
     owner_history = Owner.history.filter(until)
     owners = {record.id: record.instance for record in _latest_versions(owner_history)}
-    for rec in recommendations:
+    for rec in everything:
         rec.owner = owners.get(rec.owner_id)
         rec.plan = plan
-    recommendations.sort(key=lambda rec: rec.sort_key)
-
-    subs: dict[int, list[SubRecommendation]] = defaultdict(list)
-    for record in _latest_versions(
-        SubRecommendation.history.filter(until, recommendation_id__in=rec_ids)
-    ):
-        sub = record.instance
-        sub.owner = owners.get(sub.owner_id)
-        subs[sub.recommendation_id].append(sub)
-    for items in subs.values():
-        items.sort(key=lambda sub: sub.sort_key)
+    everything.sort(key=lambda rec: rec.sort_key)
+    recommendations, subs = _by_parent(everything)
 
     if approved_only:
         updates = _approved_updates(plan, as_of=as_of)
@@ -252,7 +273,7 @@ def _historical_snapshot(plan: Plan, *, as_of: dt.datetime, approved_only: bool)
         historical_plan,
         periods,
         recommendations,
-        dict(subs),
+        subs,
         updates,
         _slips(plan, as_of=as_of),
         as_of,
@@ -285,10 +306,11 @@ def _approved_updates(
 
 
 def _matches_text(row: PlanRow, needle: str) -> bool:
-    rec = row.recommendation
-    haystack = [rec.number, rec.text, rec.addressee, str(rec.owner or "")]
-    haystack += [f"{sub.number} {sub.text}" for sub in row.subrecommendations]
-    haystack += [cell.text for cell in row.cells if cell is not None]
+    haystack = []
+    for item in [row, *row.actions]:
+        rec = item.recommendation
+        haystack += [rec.number, rec.text, rec.addressee, str(rec.owner or "")]
+        haystack += [cell.text for cell in item.cells if cell is not None]
     return any(needle in text.casefold() for text in haystack)
 
 
@@ -297,35 +319,78 @@ def _keep(row: PlanRow, filters: PlanFilters) -> bool:
         return False
     if filters.status and filters.status != "none" and row.status != filters.status:
         return False
-    if filters.owner_id and row.recommendation.owner_id != filters.owner_id:
+    if filters.owner_id and filters.owner_id not in {
+        item.recommendation.owner_id for item in [row, *row.actions]
+    }:
         return False
     if filters.overdue and not row.overdue:
         return False
-    if filters.no_current_update and row.cells and row.cells[-1] is not None:
+    if filters.no_current_update and not row.stale:
         return False
     if filters.awaiting_sign_off and not row.awaiting_sign_off:
         return False
-    if filters.slipped and not row.slips:
+    if filters.slipped and not row.has_slipped:
         return False
     return not (filters.q and not _matches_text(row, filters.q.casefold()))
 
 
+def _item_row(rec: Recommendation, snapshot: PlanSnapshot) -> PlanRow:
+    cells = [snapshot.updates.get((rec.pk, period.pk)) for period in snapshot.periods]
+    current = next((cell for cell in reversed(cells) if cell is not None), None)
+    return PlanRow(
+        recommendation=rec,
+        subrecommendations=[],
+        cells=cells,
+        current=current,
+        overdue=False,
+        slips=snapshot.slips.get(rec.pk, 0),
+        statuses=[cell.status if cell is not None else "" for cell in cells],
+    )
+
+
+def _facts(row: PlanRow) -> progress.Facts:
+    return progress.Facts(
+        id=row.recommendation.pk,
+        plan_id=row.recommendation.plan_id,
+        parent_id=row.recommendation.parent_id,
+        due_date=row.recommendation.due_date,
+        status=row.current.status if row.current is not None else None,
+        has_current_update=bool(row.cells) and row.cells[-1] is not None,
+        awaiting=any(cell is not None and cell.sign_off == SignOff.SUBMITTED for cell in row.cells),
+        slipped=bool(row.slips),
+    )
+
+
+def _stand(row: PlanRow, on: dt.date) -> None:
+    """Fill in where a row stands, with the same rules as every other figure."""
+    standing = progress.standing(_facts(row), [_facts(action) for action in row.actions], on)
+    row.status, row.overdue, row.stale = standing.status, standing.overdue, standing.stale
+    row.awaiting_sign_off, row.has_slipped = standing.awaiting, standing.slipped
+    reporting = [action for action in row.actions if action.current is not None]
+    carried = [
+        progress.carried_forward([cell.status if cell else None for cell in action.cells])
+        for action in reporting
+    ]
+    row.statuses = [
+        progress.status_of(cell.status if cell else "", [statuses[i] for statuses in carried])
+        for i, cell in enumerate(row.cells)
+    ]
+
+
 def build_rows(snapshot: PlanSnapshot, *, on: dt.date) -> list[PlanRow]:
-    """One row per recommendation, in the report's natural number order."""
+    """One row per recommendation, in the report's natural number order, each with a row per
+    sub-recommendation or action."""
     rows = []
     for rec in snapshot.recommendations:
-        cells = [snapshot.updates.get((rec.pk, period.pk)) for period in snapshot.periods]
-        current = next((cell for cell in reversed(cells) if cell is not None), None)
-        rows.append(
-            PlanRow(
-                recommendation=rec,
-                subrecommendations=snapshot.subrecommendations.get(rec.pk, []),
-                cells=cells,
-                current=current,
-                overdue=is_overdue(rec, current, on),
-                slips=snapshot.slips.get(rec.pk, 0),
-            )
-        )
+        row = _item_row(rec, snapshot)
+        row.actions = [
+            _item_row(sub, snapshot) for sub in snapshot.subrecommendations.get(rec.pk, [])
+        ]
+        row.subrecommendations = [action.recommendation for action in row.actions]
+        for action in row.actions:
+            _stand(action, on)
+        _stand(row, on)
+        rows.append(row)
     return rows
 
 
@@ -360,7 +425,8 @@ def plan_table(
 
 
 def latest_status_subquery() -> Subquery:
-    """The status of a recommendation's update in its latest reporting period.
+    """The status of a recommendation's (or action's) update in its latest reporting period
+    with an update; NULL where it has no update at all.
 
     The periods are looked up within the recommendation's own plan, so the database reads a
     dozen rows per recommendation whatever the number of plans.
@@ -371,14 +437,61 @@ def latest_status_subquery() -> Subquery:
     return Subquery(latest.values("status")[:1])
 
 
-def recommendations_with_status() -> QuerySet[Recommendation]:
-    return Recommendation.objects.annotate(current_status=latest_status_subquery())
-
-
-def overdue_q(on: dt.date) -> Q:
-    return Q(due_date__lt=on) & (
-        Q(current_status__isnull=True) | ~Q(current_status__in=list(FINISHED_STATUSES))
+def _latest_period_id() -> Subquery:
+    """The plan's current reporting period: the last column, as the plan table orders them."""
+    latest = ReportingPeriod.objects.filter(plan_id=OuterRef("plan_id")).order_by(
+        "-position", "-id"
     )
+    return Subquery(latest.values("id")[:1])
+
+
+def item_facts(recommendations: QuerySet[Recommendation]) -> list[progress.Facts]:
+    """The facts the rules need, one small row per recommendation and action, in one query."""
+    rows = (
+        recommendations.order_by()
+        .annotate(
+            current_status=latest_status_subquery(),
+            latest_period_id=_latest_period_id(),
+            has_current_update=Exists(
+                StatusUpdate.objects.filter(
+                    recommendation=OuterRef("pk"), period_id=OuterRef("latest_period_id")
+                )
+            ),
+            is_awaiting=Exists(
+                StatusUpdate.objects.filter(
+                    recommendation=OuterRef("pk"), sign_off=SignOff.SUBMITTED
+                )
+            ),
+            has_slipped=Exists(DueDateChange.objects.filter(recommendation=OuterRef("pk"))),
+        )
+        .values_list(
+            "id",
+            "plan_id",
+            "parent_id",
+            "due_date",
+            "current_status",
+            "has_current_update",
+            "is_awaiting",
+            "has_slipped",
+        )
+    )
+    return [progress.Facts(*row) for row in rows]
+
+
+def standings_by_plan(
+    plan_ids: list[int] | None, on: dt.date
+) -> dict[int, list[progress.Standing]]:
+    """Per plan (by default every plan), where each of its recommendations stands, actions
+    counted in: one query."""
+    recommendations = Recommendation.objects.all()
+    if plan_ids is not None:
+        recommendations = recommendations.filter(plan_id__in=plan_ids)
+    facts = item_facts(recommendations)
+    plan_of = {item.id: item.plan_id for item in facts}
+    by_plan: dict[int, list[progress.Standing]] = {plan_id: [] for plan_id in plan_ids or []}
+    for rec_id, standing in progress.standings(facts, on).items():
+        by_plan.setdefault(plan_of[rec_id], []).append(standing)
+    return by_plan
 
 
 PLANS_PER_PAGE = 25
@@ -405,39 +518,63 @@ def plan_page(
 
 
 def plans_with_summary(plans: list[Plan] | None = None) -> list[Plan]:
-    """The plans (by default every plan) with counts of their recommendations, complete ones
-    and overdue ones: one grouped query over those plans' recommendations only."""
+    """The plans (by default every plan) with counts of their recommendations, finished ones
+    and overdue ones, by the same rules as every other figure (actions counted in)."""
     on = today()
     plans = list(plans_in_title_order() if plans is None else plans)
-    counts = {
-        row["plan_id"]: row
-        for row in recommendations_with_status()
-        .filter(plan_id__in=[plan.pk for plan in plans])
-        .order_by()
-        .values("plan_id")
-        .annotate(
-            total=Count("id"),
-            finished=Count("id", filter=Q(current_status__in=list(FINISHED_STATUSES))),
-            overdue=Count("id", filter=overdue_q(on)),
-        )
-    }
+    standings = standings_by_plan([plan.pk for plan in plans], on)
     for plan in plans:
-        row = counts.get(plan.pk, {})
-        plan.total = row.get("total", 0)
-        plan.finished = row.get("finished", 0)
-        plan.overdue = row.get("overdue", 0)
+        mine = standings.get(plan.pk, [])
+        plan.total = len(mine)
+        plan.finished = sum(standing.status in FINISHED_STATUSES for standing in mine)
+        plan.overdue = sum(standing.overdue for standing in mine)
     return plans
 
 
+def recommendation_row(recommendation: Recommendation) -> PlanRow:
+    """The plan table's row for one recommendation (with its actions) or one action, by the
+    same rules, reading only its own rows."""
+    plan = recommendation.plan
+    top = recommendation.parent if recommendation.parent_id else recommendation
+    family = [top, *top.subrecommendations.all()] if top is recommendation else [top]
+    if top is not recommendation:
+        family += list(
+            Recommendation.objects.filter(parent=top).select_related("owner").order_by("sort_key")
+        )
+    for rec in family:
+        rec.plan = plan
+    ids = [rec.pk for rec in family]
+    updates = {
+        (update.recommendation_id, update.period_id): update
+        for update in StatusUpdate.objects.filter(recommendation_id__in=ids).order_by()
+    }
+    slips = dict(
+        DueDateChange.objects.filter(recommendation_id__in=ids)
+        .order_by()
+        .values("recommendation_id")
+        .annotate(n=Count("id"))
+        .values_list("recommendation_id", "n")
+    )
+    subs = {top.pk: family[1:]}
+    snapshot = PlanSnapshot(
+        plan, list(plan.periods.order_by("position", "id")), [top], subs, updates, slips
+    )
+    row = build_rows(snapshot, on=today())[0]
+    if top is recommendation:
+        return row
+    return next(action for action in row.actions if action.recommendation.pk == recommendation.pk)
+
+
 def recommendation_detail(plan: Plan, number: str) -> Recommendation:
-    """One recommendation with what its page shows, or Recommendation.DoesNotExist."""
+    """One recommendation (or action) with what its page shows, or
+    Recommendation.DoesNotExist."""
     return (
-        Recommendation.objects.select_related("plan", "owner")
+        Recommendation.objects.select_related("plan", "owner", "parent__owner")
         .prefetch_related(
             Prefetch(
                 "subrecommendations",
-                queryset=SubRecommendation.objects.select_related("owner").order_by(
-                    "recommendation_id", "sort_key"
+                queryset=Recommendation.objects.select_related("owner").order_by(
+                    "parent_id", "sort_key"
                 ),
             ),
             Prefetch(

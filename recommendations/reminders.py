@@ -39,10 +39,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from . import progress
 from .choices import SignOff, Status, status_label
 from .models import Owner, Recommendation, ReminderSent, ReportingPeriod, StatusUpdate
 from .permissions import EXECUTIVE
-from .queries import overdue_q, recommendations_with_status
+from .queries import item_facts, latest_status_subquery
 
 DEFAULT_DAYS = 14
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
@@ -191,19 +192,43 @@ def _due_items(today: dt.date, horizon: dt.date) -> list[DueItem]:
         for update in StatusUpdate.objects.filter(period__in=current.values())
     }
     recommendations = (
-        recommendations_with_status()
-        .filter(plan_id__in=current, owner__isnull=False)
+        Recommendation.objects.filter(plan_id__in=current, owner__isnull=False)
+        .annotate(current_status=latest_status_subquery())
         .select_related("plan", "owner__user")
+    )
+    # A recommendation that reports through its actions is not chased for an update of its
+    # own: its actions' owners are.
+    through_actions = set(
+        Recommendation.objects.filter(plan_id__in=current, parent__isnull=False)
+        .exclude(owner=None, updates=None)
+        .values_list("parent_id", flat=True)
     )
     items = []
     for rec in recommendations:
         period = current[rec.plan_id]
         update = updates.get((rec.pk, period.pk))
-        if update is None and rec.current_status == Status.CLOSED:
+        if update is None and (rec.current_status == Status.CLOSED or rec.pk in through_actions):
             continue
         if update is None or update.sign_off in (SignOff.DRAFT, SignOff.RETURNED):
             items.append(DueItem(rec, period, update, late=period.return_due < today))
     return items
+
+
+def _overdue(today: dt.date) -> list[Recommendation]:
+    """Recommendations and actions with an owner that are overdue by the shared rule: a
+    recommendation by its own status, else its actions'; an action by its own."""
+    candidates = Recommendation.objects.filter(due_date__lt=today, owner__isnull=False)
+    plans = candidates.values("plan_id")
+    facts = item_facts(Recommendation.objects.filter(plan_id__in=plans))
+    standings = progress.standings(facts, today)
+    status = {item.id: item.status or "" for item in facts}
+    status |= {rec_id: standing.status for rec_id, standing in standings.items()}
+    overdue = []
+    for rec in candidates.select_related("plan", "owner__user"):
+        rec.current_status = status.get(rec.pk, "")
+        if progress.is_overdue(rec.due_date, rec.current_status, today):
+            overdue.append(rec)
+    return overdue
 
 
 def owner_digests(*, today: dt.date, days: int) -> list[Digest]:
@@ -224,12 +249,7 @@ def owner_digests(*, today: dt.date, days: int) -> list[Digest]:
         digest = digest_for(item.recommendation.owner)
         if digest is not None:
             digest.due.append(item)
-    overdue = (
-        recommendations_with_status()
-        .filter(overdue_q(today), owner__isnull=False)
-        .select_related("plan", "owner__user")
-    )
-    for rec in overdue:
+    for rec in _overdue(today):
         digest = digest_for(rec.owner)
         if digest is not None:
             digest.overdue.append(OverdueItem(rec))

@@ -29,7 +29,6 @@ from .models import (
     Recommendation,
     ReportingPeriod,
     StatusUpdate,
-    SubRecommendation,
 )
 
 
@@ -111,12 +110,26 @@ def add_recommendation(
     addressee: str = "",
     due_date: dt.date | None = None,
     owner: Owner | None = None,
+    parent: Recommendation | None = None,
+    details: dict[str, str] | None = None,
     by: AbstractBaseUser | None = None,
     reason: str = "",
 ) -> Recommendation:
-    """Add a recommendation with the report's own number."""
+    """Add a recommendation with the report's own number; with `parent`, one of that
+    recommendation's sub-recommendations or actions ("7.1")."""
+    if parent is not None and (parent.plan_id != plan.pk or parent.parent_id is not None):
+        raise ValidationError(
+            {"parent": "A sub-recommendation belongs to a recommendation of the same plan."}
+        )
     rec = Recommendation(
-        plan=plan, number=number, text=text, addressee=addressee, due_date=due_date, owner=owner
+        plan=plan,
+        parent=parent,
+        number=number,
+        text=text,
+        addressee=addressee,
+        due_date=due_date,
+        owner=owner,
+        details=details or {},
     )
     rec.full_clean()
     _save(rec, user=by, reason=reason)
@@ -129,14 +142,23 @@ def add_subrecommendation(
     number: str,
     text: str = "",
     owner: Owner | None = None,
+    due_date: dt.date | None = None,
+    details: dict[str, str] | None = None,
     by: AbstractBaseUser | None = None,
     reason: str = "",
-) -> SubRecommendation:
-    """Add a sub-recommendation ("7.1") to a recommendation."""
-    sub = SubRecommendation(recommendation=recommendation, number=number, text=text, owner=owner)
-    sub.full_clean()
-    _save(sub, user=by, reason=reason)
-    return sub
+) -> Recommendation:
+    """Add a sub-recommendation or action ("7.1") under a recommendation."""
+    return add_recommendation(
+        plan=recommendation.plan,
+        parent=recommendation,
+        number=number,
+        text=text,
+        owner=owner,
+        due_date=due_date,
+        details=details,
+        by=by,
+        reason=reason,
+    )
 
 
 # ---------------------------------------------------------------------------- progress

@@ -14,7 +14,6 @@ from recommendations.models import (
     Recommendation,
     ReportingPeriod,
     StatusUpdate,
-    SubRecommendation,
 )
 
 PASSWORD = "a-long-test-password-1"
@@ -83,10 +82,16 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
 
 
 class SubRecommendationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = SubRecommendation
+    """A sub-recommendation or action: a recommendation with a parent, in its plan."""
 
-    recommendation = factory.SubFactory(RecommendationFactory)
+    class Meta:
+        model = Recommendation
+
+    class Params:
+        recommendation = factory.SubFactory(RecommendationFactory)
+
+    parent = factory.SelfAttribute("recommendation")
+    plan = factory.SelfAttribute("recommendation.plan")
     number = factory.Sequence(lambda n: f"1.{n + 1}")
     text = factory.Faker("sentence")
 

@@ -20,7 +20,6 @@ from recommendations.models import (
     ReminderSent,
     ReportingPeriod,
     StatusUpdate,
-    SubRecommendation,
 )
 
 # Every field of these rows is compared, so a refused request cannot change a narrative, a
@@ -28,7 +27,6 @@ from recommendations.models import (
 ROW_MODELS = [
     Plan,
     Recommendation,
-    SubRecommendation,
     ReportingPeriod,
     StatusUpdate,
     Evidence,

@@ -283,7 +283,7 @@ def cold_and_warm(client) -> tuple[int, int]:
 
 
 def add_activity_of_every_kind(plan) -> None:
-    rec = plan.recommendations.first()
+    rec = plan.recommendations.top_level().first()
     update = rec.updates.first()
     services.record_update(
         recommendation=rec, period=update.period, status=Status.AT_RISK, text="New", author=None

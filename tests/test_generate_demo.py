@@ -15,7 +15,6 @@ from recommendations.models import (
     Recommendation,
     ReportingPeriod,
     StatusUpdate,
-    SubRecommendation,
     natural_key,
 )
 from recommendations.queries import plan_table
@@ -38,8 +37,8 @@ def test_generate_demo_makes_every_plan_with_the_asked_shape(generated):
         SIZE["periods"],
     )
     assert Plan.objects.count() == plans
-    assert Recommendation.objects.count() == recs
-    assert SubRecommendation.objects.count() == recs * subs
+    assert Recommendation.objects.top_level().count() == recs
+    assert Recommendation.objects.filter(parent__isnull=False).count() == recs * subs
     assert ReportingPeriod.objects.count() == plans * periods
     # An update in every period for every recommendation.
     assert StatusUpdate.objects.count() == recs * periods
@@ -50,7 +49,7 @@ def test_every_update_has_a_draft_and_each_edit_in_its_history_with_its_author(g
     per_update = StatusUpdate.history.values("id").annotate(n=Count("history_id"))
     assert min(row["n"] for row in per_update) >= 1 + SIZE["edits"]
     assert not StatusUpdate.history.filter(history_user__isnull=True).exists()
-    for model in (Plan, ReportingPeriod, Recommendation, SubRecommendation, Owner):
+    for model in (Plan, ReportingPeriod, Recommendation, Owner):
         assert model.history.count() >= model.objects.count()
         assert not model.history.filter(history_user__isnull=True).exists()
     first_drafts = StatusUpdate.history.filter(history_type="+")
@@ -103,6 +102,7 @@ def test_owners_are_leads_who_can_sign_in_and_a_few_executives_sign_off(generate
 def test_recommendations_sort_naturally_and_keep_their_original_due_date(generated):
     for rec in Recommendation.objects.all():
         assert rec.sort_key == natural_key(rec.number)
+    for rec in Recommendation.objects.top_level():
         assert rec.original_due_date is not None
     moved = Recommendation.objects.filter(due_date_changes__isnull=False).distinct()
     assert moved.exists()

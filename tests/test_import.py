@@ -21,7 +21,6 @@ from recommendations.models import (
     Recommendation,
     ReportingPeriod,
     StatusUpdate,
-    SubRecommendation,
 )
 from tests.factories import (
     OwnerFactory,
@@ -228,7 +227,7 @@ def plan_contents(plan: Plan) -> dict:
                     for update in rec.updates.select_related("period")
                 ],
             }
-            for rec in plan.recommendations.all()
+            for rec in plan.recommendations.top_level()
         ],
     }
 
@@ -276,7 +275,7 @@ def test_the_no_and_constabulary_response_layout_gives_one_period_with_its_exact
     assert list(plan.periods.values_list("label", flat=True)) == [
         "Initial Constabulary Response 21st November 2024"
     ]
-    seven, ten = plan.recommendations.all()
+    seven, ten = plan.recommendations.top_level()
     assert seven.due_date == ten.due_date == dt.date(2025, 3, 27)
     assert seven.updates.get().text.startswith("We accept this recommendation.")
     assert not ten.updates.exists()
@@ -296,7 +295,7 @@ def test_our_own_return_layout_brings_in_plan_details_owners_statuses_and_due_da
     assert plan.executive_lead == leeson
     assert (plan.operational_lead.rank, plan.operational_lead.name) == ("DCI", "Sam Carter")
 
-    seven, ten = plan.recommendations.order_by("sort_key")
+    seven, ten = plan.recommendations.top_level().order_by("sort_key")
     assert seven.owner == leeson
     assert (ten.owner.rank, ten.owner.name) == ("Insp", "Jo Bloggs")
     assert seven.due_date == ten.due_date == dt.date(2025, 3, 27)
@@ -515,7 +514,7 @@ def test_a_plan_with_the_same_address_is_refused_unless_filling_an_empty_plan_on
     filled = importer.save_plan(read(return_workbook(), into_existing=True))
     assert filled == existing
     assert filled.title == "Already here"
-    assert filled.recommendations.count() == 2
+    assert filled.recommendations.top_level().count() == 2
 
     again = read(return_workbook(), into_existing=True)
     assert "already has recommendations" in problems(again)[0]
@@ -580,7 +579,6 @@ def test_every_row_written_has_history_naming_the_file_and_the_importer():
         *Plan.history.filter(id=plan.pk),
         *ReportingPeriod.history.filter(plan_id=plan.pk),
         *Recommendation.history.filter(plan_id=plan.pk),
-        *SubRecommendation.history.filter(recommendation__plan=plan),
         *StatusUpdate.history.filter(recommendation__plan=plan),
         *Owner.history.all(),
     ]
@@ -598,7 +596,7 @@ def test_an_owner_is_reused_when_name_and_rank_match_and_created_once_otherwise(
         for n, owner in [(1, "Supt Jane Doe"), (2, "DCI Jane Doe"), (3, "DCI Jane Doe")]
     ]
     plan = importer.save_plan(read(return_workbook(rows)))
-    owners = [rec.owner for rec in plan.recommendations.order_by("sort_key")]
+    owners = [rec.owner for rec in plan.recommendations.top_level().order_by("sort_key")]
     assert owners[0] == existing
     assert owners[1] == owners[2] != existing
     assert (owners[1].rank, owners[1].name) == ("DCI", "Jane Doe")
@@ -846,7 +844,7 @@ def test_a_good_file_is_previewed_then_saved_on_confirmation_with_its_history(
     assert response.status_code == 302
     assert response.url == plan.get_absolute_url()
     assert plan.title == "Imported plan"
-    assert plan.recommendations.count() == 2
+    assert plan.recommendations.top_level().count() == 2
     reasons = set(
         StatusUpdate.history.filter(recommendation__plan=plan).values_list(
             "history_change_reason", flat=True

@@ -189,8 +189,9 @@ def hostile_plan(request, lead, executive, administrator) -> HostilePlan:
         owner=owner,
         by=administrator,
     )
+    # A sub-recommendation is numbered within the plan, under its recommendation.
     services.add_subrecommendation(
-        recommendation=rec, number=fit(value, 20), text=value, by=administrator
+        recommendation=rec, number=number[:17] + ".1", text=value, by=administrator
     )
 
     # What leads and executives type, through the web forms.

@@ -26,7 +26,6 @@ from recommendations.models import (
     Plan,
     Recommendation,
     ReportingPeriod,
-    SubRecommendation,
 )
 from tests.factories import (
     OwnerFactory,
@@ -477,7 +476,7 @@ def test_admin_edits_of_a_recommendation_and_its_sub_recommendations_show_at_onc
     table = page(executive_browser, plan.get_absolute_url())
     assert "Rewritten by the administrator." in table
     assert "Train every call handler." in table
-    assert SubRecommendation.objects.get(pk=sub.pk).text == "Train every call handler."
+    assert Recommendation.objects.get(pk=sub.pk).text == "Train every call handler."
 
 
 def test_admin_edits_of_an_owner_and_a_user_name_show_at_once(

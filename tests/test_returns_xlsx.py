@@ -21,7 +21,6 @@ from recommendations.models import (
     Recommendation,
     ReportingPeriod,
     StatusUpdate,
-    SubRecommendation,
 )
 from recommendations.queries import PlanFilters
 from tests.factories import (
@@ -428,7 +427,7 @@ def test_a_return_as_at_a_past_time_through_the_page_ignores_later_changes(clien
     plan = build_plan(recommendations=2, periods=1, subs=0)
     past = timezone.now() - dt.timedelta(hours=2)
     Plan.objects.filter(pk=plan.pk).update(created_at=past)
-    for model in [Plan, Owner, ReportingPeriod, Recommendation, SubRecommendation, StatusUpdate]:
+    for model in [Plan, Owner, ReportingPeriod, Recommendation, StatusUpdate]:
         model.history.update(history_date=past)
     as_at = timezone.localtime(past + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     client.force_login(lead)

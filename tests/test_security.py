@@ -100,7 +100,7 @@ def test_sessions_expire_after_inactivity(client, settings):
 @pytest.mark.django_db
 def test_a_post_without_a_csrf_token_is_refused(lead):
     plan = build_plan(recommendations=1, periods=1)
-    rec = plan.recommendations.get()
+    rec = plan.recommendations.top_level().get()
     rec.owner = lead.owner
     rec.save()
     period = plan.periods.get()

@@ -23,6 +23,9 @@ from ..queries import PlanFilters, PlanRow, PlanTable
 
 PENDING_LABEL = "Awaiting sign-off"
 PENDING_PREFIX = f"[{PENDING_LABEL}] "
+# A recommendation with no status of its own stands where its actions do (progress.rollup);
+# the return says so beside the status, and the importer reads such a status as not its own.
+FROM_ACTIONS = " (from its actions)"
 # Excel cannot hold more than this in a cell; longer text is cut with a note rather than
 # producing a file Excel refuses to open.
 MAX_CELL_CHARS = 32_767
@@ -177,6 +180,9 @@ class ReturnRow:
     due_date: dt.date | None
     last_updated: dt.date | None
     overdue: bool
+    status_from_actions: bool = False  # no status of its own: its actions' (progress.rollup)
+    is_action: bool = False  # a sub-recommendation or action reporting for itself
+    actions: tuple[ReturnRow, ...] = ()  # its sub-recommendations and actions that report
 
     @property
     def subrecommendations_text(self) -> str:
@@ -185,6 +191,16 @@ class ReturnRow:
     @property
     def status_label(self) -> str:
         return status_label(self.status)
+
+    @property
+    def status_text(self) -> str:
+        """The status as the return prints it, saying where it comes from."""
+        suffix = FROM_ACTIONS if self.status_from_actions else ""
+        return self.status_label + suffix
+
+    @property
+    def with_actions(self) -> tuple[ReturnRow, ...]:
+        return (self, *self.actions)
 
     @property
     def rag(self) -> Rag:
@@ -214,6 +230,11 @@ class PlanReturn:
     @property
     def periods(self) -> list[ReportingPeriod]:
         return self.table.periods
+
+    @property
+    def printed_rows(self) -> list[ReturnRow]:
+        """Every row as the files print them: each recommendation, then its actions."""
+        return [line for row in self.rows for line in row.with_actions]
 
     @property
     def period_label(self) -> str:
@@ -269,27 +290,34 @@ def _return_cell(update, include_pending: bool) -> ReturnCell | None:
 
 
 def _return_row(
-    row: PlanRow, table: PlanTable, include_pending: bool, zone: dt.tzinfo
+    row: PlanRow, table: PlanTable, include_pending: bool, zone: dt.tzinfo, *, is_action=False
 ) -> ReturnRow:
     rec = row.recommendation
     chosen = table.cell_for_period(row)
+    index = table.period_index
+    status = row.status if index is None else (row.statuses[index] if row.statuses else "")
     updated = row.last_updated
+    texts = row.text_subrecommendations
     return ReturnRow(
         number=clean_text(rec.number),
         text=clean_text(rec.text),
-        subrecommendations=tuple(
-            (clean_text(sub.number), clean_text(sub.text)) for sub in row.subrecommendations
-        ),
+        subrecommendations=tuple((clean_text(sub.number), clean_text(sub.text)) for sub in texts),
         addressee=clean_text(rec.addressee),
         owner=clean_text(rec.owner) if rec.owner else "",
         cells=tuple(_return_cell(cell, include_pending) for cell in row.cells),
-        status=chosen.status if chosen else "",
+        status=status,
         status_pending=bool(
             include_pending and chosen is not None and chosen.sign_off != SignOff.APPROVED
         ),
         due_date=rec.due_date,
         last_updated=updated.astimezone(zone).date() if updated else None,
         overdue=row.overdue,
+        status_from_actions=bool(status) and not (chosen is not None and chosen.status),
+        is_action=is_action,
+        actions=tuple(
+            _return_row(action, table, include_pending, zone, is_action=True)
+            for action in row.reporting_actions
+        ),
     )
 
 

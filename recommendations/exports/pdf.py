@@ -76,7 +76,7 @@ def column_widths(ret: PlanReturn) -> list[tuple[str, str]]:
     """(column class, percent width) for every column, adding up to 100 across the table."""
     long_columns = ["text", "subs", *(f"period-{i}" for i in range(len(ret.periods)))]
     lengths = dict.fromkeys(long_columns, 1)
-    for row in ret.rows:
+    for row in ret.printed_rows:
         lengths["text"] += len(row.text)
         lengths["subs"] += len(row.subrecommendations_text)
         for index, cell in enumerate(row.cells):
@@ -106,7 +106,8 @@ def html(ret: PlanReturn) -> str:
         {
             "ret": ret,
             "rows": [
-                {"row": row, "keep": _row_size(row) <= KEEP_TOGETHER_CHARS} for row in ret.rows
+                {"row": row, "keep": _row_size(row) <= KEEP_TOGETHER_CHARS}
+                for row in ret.printed_rows
             ],
             "filtered": ret.table.filters.active,
             "pending_label": PENDING_LABEL,

@@ -150,7 +150,7 @@ def _row_cells(sheet: Worksheet, row: ReturnRow, styles: _Styles) -> list[Cell]:
             cells.append(_text_cell(sheet, update.marked_text, style, styles))
     rag_style = styles.for_rag(row.rag)
     status = _text_cell(
-        sheet, row.status_label, styles.pending if row.status_pending else rag_style, styles
+        sheet, row.status_text, styles.pending if row.status_pending else rag_style, styles
     )
     if row.status_pending:
         # The status keeps its own words (so the file imports back); the note says why it stands
@@ -168,13 +168,13 @@ def _row_cells(sheet: Worksheet, row: ReturnRow, styles: _Styles) -> list[Cell]:
 def _write_return_sheet(sheet: Worksheet, ret: PlanReturn, styles: _Styles) -> None:
     titles = headers(ret)
     sheet.append([_text_cell(sheet, title, styles.header, styles) for title in titles])
-    for row in ret.rows:
+    for row in ret.printed_rows:
         sheet.append(_row_cells(sheet, row, styles))
 
     widths = [*LEADING_WIDTHS, *([PERIOD_WIDTH] * len(ret.periods)), *TRAILING_WIDTHS]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    last = f"{get_column_letter(len(titles))}{len(ret.rows) + 1}"
+    last = f"{get_column_letter(len(titles))}{len(ret.printed_rows) + 1}"
     sheet.auto_filter.ref = f"A1:{last}"
     sheet.freeze_panes = "B2"
     sheet.print_title_rows = "1:1"

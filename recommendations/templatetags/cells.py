@@ -9,7 +9,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from ..choices import SignOff
+from ..choices import SignOff, status_label
 from ..models import StatusUpdate
 
 register = template.Library()
@@ -17,15 +17,30 @@ register = template.Library()
 NO_UPDATE = mark_safe('<span class="badge badge-none">No update</span>')
 
 
+def _badge(status: str, label: str) -> str:
+    return f'<span class="badge badge-{escape(status or "none")}">{escape(label)}</span>'
+
+
 @register.filter
-def progress_cell(update: StatusUpdate | None) -> SafeString:
-    """The status badge, the sign-off stage unless approved, and the narrative."""
+def status_badge(status: str) -> SafeString:
+    """The badge of a status value ("" for none given)."""
+    return mark_safe(_badge(status, status_label(status)))  # escaped in _badge
+
+
+@register.filter
+def progress_cell(cell: tuple[StatusUpdate | None, str] | StatusUpdate | None) -> SafeString:
+    """The status badge, the sign-off stage unless approved, and the narrative; for a
+    recommendation with no status of its own, the status its actions give it."""
+    update, status = cell if isinstance(cell, tuple) else (cell, None)
+    from_actions = bool(status) and not (update is not None and update.status)
+    parts = []
+    if from_actions:
+        parts.append(_badge(status, status_label(status)))
+        parts.append('<span class="hint">from its actions</span>')
     if update is None:
-        return NO_UPDATE
-    parts = [
-        f'<span class="badge badge-{escape(update.status or "none")}">'
-        f"{escape(update.status_label)}</span>"
-    ]
+        return mark_safe("\n        ".join(parts)) if parts else NO_UPDATE
+    if not from_actions:
+        parts.append(_badge(update.status, update.status_label))
     if update.sign_off != SignOff.APPROVED:
         parts.append(
             f'<span class="tag tag-{escape(update.sign_off)}">'

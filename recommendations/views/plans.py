@@ -166,6 +166,7 @@ def _recommendation_page(
         {
             "plan": plan,
             "recommendation": recommendation,
+            "row": queries.recommendation_row(recommendation),
             "periods": periods,
             "changes": changes,
             "due_date_changes": recommendation.due_date_changes.select_related("changed_by"),

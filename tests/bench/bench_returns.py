@@ -61,7 +61,6 @@ from recommendations.models import (  # noqa: E402
     Recommendation,
     ReportingPeriod,
     StatusUpdate,
-    SubRecommendation,
     natural_key,
 )
 
@@ -111,8 +110,9 @@ def make_plan(size: int) -> Plan:
     recs = list(Recommendation.objects.filter(plan=plan))
     bulk_create_with_history(
         [
-            SubRecommendation(
-                recommendation=rec,
+            Recommendation(
+                plan=plan,
+                parent=rec,
                 number=f"{rec.number}.{s}",
                 sort_key=natural_key(f"{rec.number}.{s}"),
                 text=sentence(rec.pk + s, 18),
@@ -120,7 +120,7 @@ def make_plan(size: int) -> Plan:
             for rec in recs
             for s in (1, 2)
         ],
-        SubRecommendation,
+        Recommendation,
         batch_size=500,
     )
     now = timezone.now()

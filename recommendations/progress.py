@@ -1,0 +1,124 @@
+"""How progress adds up: the rules every page, digest and return applies, written once.
+
+A recommendation may report progress itself, through its sub-recommendations and actions, or
+both. Where it has a status of its own, that status stands. Where it has none, its status
+follows from its actions' (`rollup`):
+
+1. no action has a status: the recommendation has none either;
+2. every action is complete or closed: Closed if every one is closed, else Complete;
+3. otherwise the least favourable status of the actions still open, in the order
+   Off track, At risk, On track, Not started; an action with no status counts as Not started;
+4. except that work already finished on some actions while the rest have not started
+   counts as On track: the recommendation is under way.
+
+An item's status in a period is the status of its latest update in that period or before
+(an action completed in March stays complete in June without a new update); its current
+status is the status of its latest update of all.
+
+A recommendation or action is overdue when its due date has passed and its status (its own,
+or the rolled-up one) is neither Complete nor Closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .choices import FINISHED_STATUSES, Status
+
+# Least favourable first: the first of these among an item's open actions is its status.
+OPEN_ORDER = (Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK, Status.NOT_STARTED)
+
+
+def rollup(statuses: Iterable[str]) -> str:
+    """A recommendation's status from its actions' statuses ("" where an action has none)."""
+    statuses = list(statuses)
+    if not any(statuses):
+        return ""
+    finished = [status for status in statuses if status in FINISHED_STATUSES]
+    if len(finished) == len(statuses):
+        return Status.CLOSED if all(s == Status.CLOSED for s in finished) else Status.COMPLETE
+    still_open = {status or Status.NOT_STARTED for status in statuses} - FINISHED_STATUSES
+    worst = next(status for status in OPEN_ORDER if status in still_open)
+    if worst == Status.NOT_STARTED and finished:
+        return Status.ON_TRACK
+    return worst
+
+
+def status_of(own: str, actions: Iterable[str] = ()) -> str:
+    """The status a recommendation stands at: its own if it gives one, else its actions'."""
+    return own or rollup(actions)
+
+
+def carried_forward(statuses: Sequence[str | None]) -> list[str]:
+    """Per period, the status of the latest update in that period or before, from each
+    period's update status (None where the period has no update)."""
+    latest, carried = "", []
+    for status in statuses:
+        if status is not None:
+            latest = status
+        carried.append(latest)
+    return carried
+
+
+def is_overdue(due_date: dt.date | None, status: str, on: dt.date) -> bool:
+    """Past its due date and neither complete nor closed."""
+    return due_date is not None and due_date < on and status not in FINISHED_STATUSES
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules need to know of one recommendation or action, however it was read
+    (a plan loaded whole for its table, or one row per item for the dashboard)."""
+
+    id: int
+    plan_id: int
+    parent_id: int | None
+    due_date: dt.date | None
+    status: str | None  # the status of its latest update; None: no update at all
+    has_current_update: bool  # an update for the plan's latest reporting period
+    awaiting: bool  # an update awaiting sign-off
+    slipped: bool  # its due date has been moved
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a recommendation stands, its actions counted in: what every figure counts."""
+
+    status: str
+    overdue: bool
+    stale: bool  # nothing recorded for the latest period, by it or its actions
+    awaiting: bool
+    slipped: bool
+
+
+def standing(own: Facts, actions: Sequence[Facts], on: dt.date) -> Standing:
+    """The recommendation's status (its own, else its actions'), and whether it or any of
+    its actions is overdue, has nothing for the latest period, awaits sign-off or slipped.
+
+    Actions with no update at all (sub-recommendations kept as text) do not count towards
+    the status."""
+    status = status_of(own.status or "", [a.status for a in actions if a.status is not None])
+    return Standing(
+        status=status,
+        overdue=is_overdue(own.due_date, status, on)
+        or any(is_overdue(a.due_date, a.status or "", on) for a in actions),
+        stale=not own.has_current_update and not any(a.has_current_update for a in actions),
+        awaiting=own.awaiting or any(a.awaiting for a in actions),
+        slipped=own.slipped or any(a.slipped for a in actions),
+    )
+
+
+def standings(facts: Iterable[Facts], on: dt.date) -> dict[int, Standing]:
+    """Per recommendation id, its standing; `facts` holds recommendations and their actions."""
+    facts = list(facts)
+    actions: dict[int, list[Facts]] = {}
+    for item in facts:
+        if item.parent_id is not None:
+            actions.setdefault(item.parent_id, []).append(item)
+    return {
+        item.id: standing(item, actions.get(item.id, []), on)
+        for item in facts
+        if item.parent_id is None
+    }
