@@ -68,13 +68,14 @@ def forwards(apps, schema_editor):
             version=1,
             details={},
         )
+        new_id = rec.pk
         if is_live:
             taken.add((parent.plan_id, number))
         else:
             rec.delete()
         for record in sorted(history.get(sub_id, []), key=lambda r: (r.history_date, r.history_id)):
             HistoricalRecommendation.objects.create(
-                id=rec.pk,
+                id=new_id,
                 plan_id=parent.plan_id,
                 parent_id=parent.pk,
                 number=number if record.number == sub.number else record.number,
@@ -93,7 +94,24 @@ def forwards(apps, schema_editor):
             )
 
 
+def backwards(apps, schema_editor):
+    """Sub-recommendations back to their own model, as text (number, text, owner) only: their
+    updates and history, which the old model could not hold, are not kept."""
+    Sub = apps.get_model("recommendations", "SubRecommendation")
+    Recommendation = apps.get_model("recommendations", "Recommendation")
+    children = Recommendation.objects.filter(parent__isnull=False)
+    for child in children:
+        Sub.objects.create(
+            recommendation_id=child.parent_id,
+            number=child.number,
+            sort_key=child.sort_key,
+            text=child.text,
+            owner_id=child.owner_id,
+        )
+    children.delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [("recommendations", "0007_actions_are_recommendations")]
 
-    operations = [migrations.RunPython(forwards, elidable=False)]
+    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
