@@ -80,6 +80,16 @@ def create_plan(*, by: AbstractBaseUser | None = None, reason: str = "", **field
     return plan
 
 
+def save_import_mapping(
+    *, plan: Plan, mapping: dict, by: AbstractBaseUser | None = None, reason: str = ""
+) -> Plan:
+    """Keep the meaning of each column and status word of the file the plan came from, so the
+    next file from the same source imports with one confirmation."""
+    plan.import_mapping = mapping
+    _save(plan, user=by, reason=reason)
+    return plan
+
+
 def add_period(
     *,
     plan: Plan,
