@@ -59,6 +59,7 @@ class Person:
     rank: str
     name: str
     existing: Owner | None = None
+    role: str = ""  # "Head of Crime", where the file gives one beside the rank and name
 
     def __str__(self) -> str:
         return f"{self.rank} {self.name}".strip()
