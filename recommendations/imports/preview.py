@@ -144,6 +144,7 @@ class SourceColumn:
     guessed: bool = True  # False when a saved or given mapping chose the meaning
     filled: int = 0  # how many cells under the header hold something
     sample: str = ""  # the first of them, shortened
+    note: str = ""  # why the import gave it this meaning, where that is not plain
 
     @property
     def letter(self) -> str:

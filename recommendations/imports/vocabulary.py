@@ -113,7 +113,8 @@ class HeaderGuess:
     period: str = ""  # "Status (March 2026 update)" -> "March 2026 update"
 
 
-def _phrases(text: str) -> frozenset[str]:
+def phrases(text: str) -> frozenset[str]:
+    """ "a|b c" -> {"a", "b c"}."""
     return frozenset(text.split("|"))
 
 
@@ -140,7 +141,7 @@ for _meaning, _names in [
     (Meaning.TEXT, "summary|recommendation summary|afi summary"),
     (Meaning.DUE, "by when|when|completion date|expected completion|target completion"),
 ]:
-    _EXACT |= dict.fromkeys(_phrases(_names) - {""}, _meaning)
+    _EXACT |= dict.fromkeys(phrases(_names) - {""}, _meaning)
 
 _SUB_PHRASES = ("sub rec", "evidence requirement", "sub action", "sub task")
 _STATUS_WORDS = _words("status statuses rag rating")
