@@ -357,11 +357,11 @@ def _read_block(rows: list[tuple[int, list[object]]], layout: Layout, sheet: She
 
 
 def _generic_name(name: str, filename: str) -> bool:
-    stem = PurePath(filename).stem.casefold()
+    path = PurePath(filename)
     plain = name.strip().casefold()
     return (
         not plain
-        or plain == stem
+        or plain in (path.name.casefold(), path.stem.casefold())
         or bool(re.fullmatch(r"(sheet|table|page|appendix|tab|worksheet|data)\s*\d*[a-z]?", plain))
     )
 

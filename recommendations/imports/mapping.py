@@ -430,8 +430,9 @@ def order_periods(periods: list[PeriodSpec]) -> list[PeriodSpec]:
 
 
 def _assign(table: Table, periods: list[PeriodSpec], known: dict[str, str]) -> None:
-    """A status or date column without a period speaks of the progress column on its left when
-    the table gives several (or for a date column), else of the latest period."""
+    """A status or date column without a period speaks of the progress column just left of
+    it (past other status and date columns) when it is a date column or one of several status
+    columns; otherwise, and when no progress column stands there, of the latest period."""
     progress = [column for column in table.columns if column.meaning == Meaning.PERIOD]
     plain = [
         column
@@ -442,10 +443,13 @@ def _assign(table: Table, periods: list[PeriodSpec], known: dict[str, str]) -> N
     latest = own[-1] if own else (periods[-1].label if periods else "")
     statuses = sum(column.meaning == Meaning.STATUS for column in plain)
     for column in plain:
-        left = [other for other in progress if other.index < column.index]
-        nearest = left[-1].period if left else ""
+        beside = ""
+        for other in reversed([c for c in table.columns if c.index < column.index]):
+            if other.meaning not in (Meaning.STATUS, Meaning.UPDATE_DATE, Meaning.IGNORE):
+                beside = other.period if other.meaning == Meaning.PERIOD else ""
+                break
         several = statuses > 1 or column.meaning == Meaning.UPDATE_DATE
-        column.period = nearest if nearest and several else latest
+        column.period = beside if beside and several else latest
     for column in table.columns:
         if column.meaning in PERIOD_MEANINGS and column.period:
             column.period = known.get(column.period.casefold(), column.period)
