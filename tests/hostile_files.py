@@ -641,6 +641,118 @@ def oversized_csv(size: int = 5 * 1024 * 1024 + 1) -> bytes:
     return (line * (size // len(line) + 1))[:size]
 
 
+def normal_workbook(rows: int = 10_000) -> bytes:
+    """A plan of `rows` recommendations as a force would keep it: numbers, long texts, an
+    owner, a due date and a status."""
+    words = ["review", "training", "provision", "stalking", "victims", "officers", "staff"]
+    header = ["Rec No.", "Recommendation", "Owner", "Due", "Status", "Update"]
+    return xlsx_from_rows(
+        [header]
+        + [
+            [
+                n,
+                " ".join(words[(n + i) % len(words)] for i in range(40)),
+                f"D/Supt Owner {n % 37}",
+                dt.date(2026, 1 + n % 12, 1 + n % 28),
+                ["Open", "Complete", "Off track"][n % 3],
+                " ".join(words[(n * 3 + i) % len(words)] for i in range(60)),
+            ]
+            for n in range(1, rows + 1)
+        ]
+    )
+
+
+def hostile_million_empty_rows_xlsx() -> bytes:
+    """Every row of the sheet written out, empty, and one value at the end."""
+
+    def chunks() -> Iterable[bytes]:
+        yield f'<?xml version="1.0"?><worksheet xmlns="{SHEET_NS}"><sheetData>'.encode()
+        for start in range(1, 1_048_576, 4096):
+            stop = min(start + 4096, 1_048_576)
+            yield "".join(f'<row r="{n}"/>' for n in range(start, stop)).encode()
+        yield b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>last</t></is></c></row>'
+        yield b"</sheetData></worksheet>"
+
+    return zip_from_members(_xlsx_parts_with("xl/worksheets/sheet1.xml", chunks))
+
+
+def hostile_blank_cells_xlsx(rows: int = 3_000, cells: int = 1_000) -> bytes:
+    """Three million formatted blank cells (30 MB of XML) around one value."""
+    blank_row = "<c s='1'/>" * cells
+
+    def chunks() -> Iterable[bytes]:
+        yield f'<?xml version="1.0"?><worksheet xmlns="{SHEET_NS}"><sheetData>'.encode()
+        yield b'<row r="1"><c r="A1" t="inlineStr"><is><t>Recommendation</t></is></c></row>'
+        for n in range(2, rows + 2):
+            yield f'<row r="{n}">{blank_row}</row>'.encode()
+        yield b"</sheetData></worksheet>"
+
+    return zip_from_members(_xlsx_parts_with("xl/worksheets/sheet1.xml", chunks))
+
+
+def hostile_wide_row_xlsx() -> bytes:
+    """One row of 100,000 cells, more than a row can have."""
+    cells = "<c/>" * 100_000
+    body = f'<sheetData><row r="1">{cells}</row></sheetData>'
+    return xlsx_with_sheets({"Plan": body})
+
+
+def hostile_many_strings_xlsx(count: int = 1_200_000) -> bytes:
+    """More shared strings than cells a file may hold."""
+
+    def chunks() -> Iterable[bytes]:
+        yield f'<?xml version="1.0"?><sst xmlns="{SHEET_NS}">'.encode()
+        for start in range(0, count, 10_000):
+            yield "".join(f"<si><t>{n}</t></si>" for n in range(start, start + 10_000)).encode()
+        yield b"</sst>"
+
+    members = _xlsx_parts_with("xl/sharedStrings.xml", chunks)
+    names = [name for name, _ in members]
+    if "xl/sharedStrings.xml" not in read_zip(xlsx_from_rows([["x"]])):
+        members[names.index("[Content_Types].xml")] = (
+            "[Content_Types].xml",
+            _fixed(
+                read_zip(xlsx_from_rows([["x"]]))["[Content_Types].xml"]
+                .decode()
+                .replace(
+                    "</Types>",
+                    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+                    'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            ),
+        )
+    return zip_from_members(members)
+
+
+def hostile_deep_nesting_xlsx() -> bytes:
+    """Elements nested 100,000 deep inside a cell."""
+    body = (
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is>'
+        + "<r>" * 100_000
+        + "</r>" * 100_000
+        + "</is></c></row></sheetData>"
+    )
+    return xlsx_with_sheets({"Plan": body})
+
+
+def hostile_page_of_tags() -> bytes:
+    """A web page just under the tag limit: a table of 15,000 rows of 14 cells."""
+    row = "<tr>" + "<td>7</td>" * 14 + "</tr>"
+    return (
+        "<!DOCTYPE html><html><head><title>Plan</title></head><body><table>"
+        + row * 15_000
+        + "</table></body></html>"
+    ).encode()
+
+
+def hostile_page_too_many_tags() -> bytes:
+    return ("<!DOCTYPE html><html><body>" + "<i>" * 1_500_000 + "</body></html>").encode()
+
+
+def hostile_unclosed_quote_csv() -> bytes:
+    return b'Rec,Text\n7,"An opening quote that never closes' + b" and on" * 600_000
+
+
 # name: (builder, file name it is uploaded under)
 HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "billion laughs (xlsx sheet)": (hostile_billion_laughs_xlsx, "plan.xlsx"),
@@ -667,7 +779,15 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "password-protected workbook": (encrypted_office_file, "plan.xlsx"),
     "PNG named .xlsx": (png_image, "plan.xlsx"),
     "cell repeated over the grid (ods)": (hostile_huge_repeat_ods, "plan.ods"),
-    "values a million rows apart (ods)": (hostile_spread_ods, "plan.ods"),
+    "values 400,000 rows apart (ods)": (hostile_spread_ods, "plan.ods"),
     "cells at far corners (xls)": (hostile_far_corners_xls, "plan.xls"),
     "file over 5 MB (csv)": (oversized_csv, "plan.csv"),
+    "a million empty rows (xlsx)": (hostile_million_empty_rows_xlsx, "plan.xlsx"),
+    "3 million blank cells (xlsx)": (hostile_blank_cells_xlsx, "plan.xlsx"),
+    "a row of 100,000 cells (xlsx)": (hostile_wide_row_xlsx, "plan.xlsx"),
+    "1.2 million shared strings (xlsx)": (hostile_many_strings_xlsx, "plan.xlsx"),
+    "elements nested 100,000 deep (xlsx)": (hostile_deep_nesting_xlsx, "plan.xlsx"),
+    "web page of 435,000 tags": (hostile_page_of_tags, "plan.html"),
+    "web page of 1.5 million tags": (hostile_page_too_many_tags, "plan.html"),
+    "quotation mark never closed (csv)": (hostile_unclosed_quote_csv, "plan.csv"),
 }

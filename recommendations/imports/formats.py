@@ -345,7 +345,6 @@ _MAIN = f"{{{SHEET_MAIN_NS}}}"
 _ROW, _CELL, _MERGE = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}mergeCell"
 _SI, _T, _R = f"{_MAIN}si", f"{_MAIN}t", f"{_MAIN}r"
 _NUMFMT, _XF, _CELL_XFS = f"{_MAIN}numFmt", f"{_MAIN}xf", f"{_MAIN}cellXfs"
-_ROW_NUMBER = re.compile(r"[0-9]{1,8}\Z")
 _REFERENCE = re.compile(r"\$?([A-Z]{1,3})\$?[0-9]{1,8}\Z")
 
 
@@ -440,13 +439,17 @@ def _shared_strings(archive: CheckedZip, path: str) -> list[str]:
     strings: list[str] = []
     with archive.open(path) as stream:
         for element in stream_elements(stream, root=f"{_MAIN}sst", tags=(_SI,), part=path):
-            # Plain text, or rich text runs; phonetic guides (rPh) are not part of the text.
-            parts = [
-                piece.text or ""
-                for piece in element.iter(_T)
-                if piece.getparent() is element or piece.getparent().tag == _R
-            ]
-            strings.append(_unescape("".join(parts)))
+            first = element[0] if len(element) == 1 else None
+            if first is not None and first.tag == _T:
+                text = first.text or ""
+            else:
+                # Rich text runs; phonetic guides (rPh) are not part of the text.
+                text = "".join(
+                    piece.text or ""
+                    for piece in element.iter(_T)
+                    if piece.getparent() is element or piece.getparent().tag == _R
+                )
+            strings.append(_unescape(text))
             if len(strings) > MAX_CELLS:
                 raise too_many_cells()
     return strings
@@ -471,11 +474,11 @@ def _worksheet(
                 continue
             elements += 1
             if elements > EXCEL_ROWS:
-                raise beyond_excel(name, "more rows than a sheet has")
+                raise damaged(f'sheet "{name}" lists more rows than a sheet can have')
             given = element.get("r")
             if given is None:
                 number += 1
-            elif _ROW_NUMBER.match(given):
+            elif given.isascii() and given.isdigit() and len(given) < 9:
                 number = int(given)
             else:
                 raise NotReadable(
@@ -484,7 +487,7 @@ def _worksheet(
                 )
             if not 1 <= number <= EXCEL_ROWS:
                 raise beyond_excel(name, f"row {number:,}")
-            values = _row_values(element, name, number, parser)
+            values = _row_values(element, name, number, parser) if len(element) else None
             if values:
                 rows.setdefault(number, {}).update(values)
     result = []
