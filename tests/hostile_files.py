@@ -753,6 +753,12 @@ def hostile_unclosed_quote_csv() -> bytes:
     return b'Rec,Text\n7,"An opening quote that never closes' + b" and on" * 600_000
 
 
+def hostile_sniffer_backtracking_csv() -> bytes:
+    """Apostrophes and commas that make csv.Sniffer's patterns backtrack: seconds for each
+    32 KB it is given."""
+    return b"'a, " * 1_000_000
+
+
 # name: (builder, file name it is uploaded under)
 HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "billion laughs (xlsx sheet)": (hostile_billion_laughs_xlsx, "plan.xlsx"),
@@ -790,4 +796,8 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "web page of 435,000 tags": (hostile_page_of_tags, "plan.html"),
     "web page of 1.5 million tags": (hostile_page_too_many_tags, "plan.html"),
     "quotation mark never closed (csv)": (hostile_unclosed_quote_csv, "plan.csv"),
+    "apostrophes that slow the delimiter sniffer (csv)": (
+        hostile_sniffer_backtracking_csv,
+        "plan.csv",
+    ),
 }

@@ -285,6 +285,12 @@ def test_csv_quotation_mark_never_closed_gets_a_message():
     assert "a quotation mark that is never closed" in refusal("quotation mark never closed (csv)")
 
 
+def test_csv_that_slows_the_delimiter_sniffer_is_sniffed_on_its_start_only():
+    assert refusal("apostrophes that slow the delimiter sniffer (csv)").startswith(
+        'Sheet "plan.csv" has a value in cell GS1'
+    )
+
+
 def test_every_hostile_file_has_a_test():
     tested = {
         "billion laughs (xlsx sheet)",
@@ -316,5 +322,6 @@ def test_every_hostile_file_has_a_test():
         "web page of 435,000 tags",
         "web page of 1.5 million tags",
         "quotation mark never closed (csv)",
+        "apostrophes that slow the delimiter sniffer (csv)",
     }
     assert tested == set(HOSTILE)
