@@ -15,9 +15,12 @@ exception. `save` checks the preview against the database and writes it.
 
 from __future__ import annotations
 
+import gc
 import logging
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from ..exports.common import PENDING_PREFIX
 from . import layout as layouts
 from . import mapping as mappings
 from . import vocabulary as words
@@ -59,6 +62,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+
+def _place(record: layouts.Record, row: int, column: layouts.Column) -> dict:
+    return {"sheet": record.sheet, "row": row, "column": column.index + 1, "header": column.header}
+
+
 ADDRESSEE_CHARS = 300
 _CONSUMED = (Meaning.NUMBER, Meaning.TEXT, Meaning.SUBS, Meaning.SUB_TEXTS, Meaning.IGNORE)
 
@@ -80,15 +88,30 @@ def read_plan(
     """
     from . import formats
 
+    with _no_cycle_collection():
+        try:
+            source = formats.read_source(data, filename=filename)
+        except formats.NotReadable as error:
+            preview = ImportPreview(filename=filename, mapping=mapping)
+            preview.problems.append(Problem(str(error)))
+            return preview
+        return preview_source(
+            source, title=title, slug=slug, mapping=mapping, into_existing=into_existing
+        )
+
+
+@contextmanager
+def _no_cycle_collection():
+    """Reading makes tens of thousands of small objects without cycles (cells, rows, items):
+    the cycle collector, run again and again as they are made, would cost as much as making
+    them. Reference counting frees them all the same."""
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        source = formats.read_source(data, filename=filename)
-    except formats.NotReadable as error:
-        preview = ImportPreview(filename=filename, mapping=mapping)
-        preview.problems.append(Problem(str(error)))
-        return preview
-    return preview_source(
-        source, title=title, slug=slug, mapping=mapping, into_existing=into_existing
-    )
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def preview_source(
@@ -104,7 +127,8 @@ def preview_source(
 
     preview = ImportPreview(filename=source.filename, file_format=source.file_format)
     try:
-        _Builder(preview, source, mapping).build()
+        with _no_cycle_collection():
+            _Builder(preview, source, mapping).build()
     except Exception:  # a file nobody foresaw must still give an answer, not an error page
         logger.exception("Reading %s failed", source.filename)
         preview.recommendations = []
@@ -127,6 +151,8 @@ class _Builder:
         self.preview, self.source, self.given = preview, source, given
         self.words: dict[str, StatusWord] = {}
         self.first_seen: dict[str, dict] = {}  # where each status word first appears
+        self.readers: dict[int, list] = {}
+        self.labels: list[str] = []
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
 
@@ -135,6 +161,7 @@ class _Builder:
         resolution = mappings.resolve(found, self.given)
         preview = self.preview
         preview.periods = resolution.periods
+        self.labels = preview.period_labels
         preview.mapping = resolution.mapping
         self._plan(found)
         self._columns(found)
@@ -213,79 +240,90 @@ class _Builder:
             text=record.text,
             sheet=record.sheet,
             section=record.section,
-            cells=[PeriodCell(period.label) for period in self.preview.periods],
+            cells=[PeriodCell(label) for label in self.labels],
         )
-        ok = self._fill(item, record)
+        ok = not record.rows or self._fill(item, record)
         if not item.due_date and item.text:
             item.due_date = words.due_date_in_text(item.text)
             item.due_date_from_text = item.due_date is not None
         item.children = [child for child in map(self._item, record.children) if child]
         return item if ok else None
 
-    def _fill(self, item: Item, record: layouts.Record) -> bool:
-        from ..exports.common import PENDING_PREFIX
+    def _readers(self, table: layouts.Table) -> list[tuple[layouts.Column, str, int, int]]:
+        """The columns whose cells an item reads, with what they mean and where they go."""
+        if id(table) not in self.readers:
+            positions = {label: position for position, label in enumerate(self.labels)}
+            self.readers[id(table)] = [
+                (column, column.meaning, column.index, positions.get(column.period, -1))
+                for column in table.columns
+                if column.meaning not in _CONSUMED
+                and (column.meaning not in mappings.PERIOD_MEANINGS or column.period in positions)
+            ]
+        return self.readers[id(table)]
 
-        if record.table is None or not record.rows:
-            return True
-        cells = {cell.period: cell for cell in item.cells}
+    def _fill(self, item: Item, record: layouts.Record) -> bool:
         ok = True
-        for column in record.table.columns:
-            if column.meaning in _CONSUMED:
-                continue
+        for column, meaning, index, position in self._readers(record.table):
             found = [
                 (row, value)
                 for row, values in record.rows
-                if not layouts.is_blank(value := layouts.at(values, column.index))
+                if index < len(values)
+                and (value := values[index]) is not None
+                and (type(value) is not str or value.strip())
             ]
             if not found:
                 continue
             row, first = found[0]
-            where = {
-                "sheet": record.sheet,
-                "row": row,
-                "column": column.index + 1,
-                "header": column.header,
-            }
-            text = "\n".join(layouts.cell_text(value) for _, value in found)
+            text = (
+                layouts.cell_text(first)
+                if len(found) == 1
+                else "\n".join(layouts.cell_text(value) for _, value in found)
+            )
             try:
-                if column.meaning == Meaning.PERIOD and column.period in cells:
-                    cell = cells[column.period]
+                if meaning == Meaning.PERIOD:
+                    cell = item.cells[position]
                     cell.pending = text.startswith(PENDING_PREFIX)
-                    cell.text = text.removeprefix(PENDING_PREFIX)
-                elif column.meaning == Meaning.STATUS and column.period in cells:
-                    self._status(cells[column.period], layouts.cell_text(first), where)
-                elif column.meaning == Meaning.UPDATE_DATE and column.period in cells:
-                    cells[column.period].recorded = words.read_date(first)
-                elif column.meaning == Meaning.OWNER:
-                    item.owner = words.read_person(layouts.cell_text(first))
-                elif column.meaning == Meaning.DUE:
+                    cell.text = text.removeprefix(PENDING_PREFIX) if cell.pending else text
+                elif meaning == Meaning.STATUS:
+                    self._status(item.cells[position], text.partition("\n")[0], record, row, column)
+                elif meaning == Meaning.UPDATE_DATE:
+                    item.cells[position].recorded = words.read_date(first)
+                elif meaning == Meaning.OWNER:
+                    item.owner = words.read_person(text.partition("\n")[0])
+                elif meaning == Meaning.DUE:
                     item.due_date = words.read_date(first)
-                elif column.meaning == Meaning.ADDRESSEE:
+                elif meaning == Meaning.ADDRESSEE:
                     if len(text) > ADDRESSEE_CHARS:
                         raise words.Unreadable(f"is longer than {ADDRESSEE_CHARS} characters.")
                     item.addressee = text
-                elif column.meaning == Meaning.DETAIL:
+                elif meaning == Meaning.DETAIL:
                     item.details[column.name] = text
             except words.Unreadable as error:
-                self.problems.append(Problem(str(error), **where))
+                self.problems.append(Problem(str(error), **_place(record, row, column)))
                 ok = False
         return ok
 
-    def _status(self, cell: PeriodCell, word: str, where: dict) -> None:
-        key = words.status_key(word)
-        known = self.words.get(key)
+    def _status(self, cell: PeriodCell, word: str, record, row: int, column) -> None:
+        known = self.words.get(word)
         if known is None:
-            status, guessed = mappings.status_choice(word, self.given)
-            known = self.words[key] = StatusWord(
-                word, status, guessed=guessed, first_seen=Problem("", **where).location
-            )
-            self.first_seen[key] = where
+            key = words.status_key(word)
+            known = self.words.get(key)
+            if known is None:
+                status, guessed = mappings.status_choice(word, self.given)
+                where = _place(record, row, column)
+                known = StatusWord(
+                    word, status, guessed=guessed, first_seen=Problem("", **where).location
+                )
+                self.words[key], self.first_seen[key] = known, where
+            self.words[word] = known  # written this way again: no need to normalise it
         known.count += 1
         cell.status_word = word
         cell.status = known.status or ""
 
     def _statuses(self, mapping: Mapping) -> None:
         for key, word in self.words.items():
+            if key not in self.first_seen:
+                continue  # the same word, found by how it is written
             self.preview.status_words.append(word)
             if word.status is None:
                 times = "once" if word.count == 1 else f"{word.count} times"

@@ -99,15 +99,17 @@ class Layout:
 
 
 def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or (type(value) is str and not value.strip())
 
 
 def cell_text(value: object) -> str:
     """A cell as text, line breaks kept: numbers as written, dates as 27/03/2025."""
+    if type(value) is str:
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return value.strip()
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime):
@@ -198,14 +200,14 @@ def _read_details(sheet: Sheet, layout: Layout) -> None:
 
 def _header_guesses(values: list[object]) -> dict[int, words.HeaderGuess] | None:
     """The meaning of each cell if the row is a header row, else None."""
+    for value in values:
+        if isinstance(value, bool | int | float):
+            return None  # data: a number, a count, a percentage
+        if type(value) is str and len(value) > MAX_HEADER_CHARS:
+            return None
     cells = [(index, value) for index, value in enumerate(values) if not is_blank(value)]
     if len(cells) < 2:
         return None
-    for _, value in cells:
-        if isinstance(value, bool | int | float):
-            return None  # data: a number, a count, a percentage
-        if isinstance(value, str) and len(value) > MAX_HEADER_CHARS:
-            return None
     first = cells[0][1]
     if isinstance(first, str) and words.split_number(first) is not None:
         return None
@@ -219,27 +221,40 @@ def _header_guesses(values: list[object]) -> dict[int, words.HeaderGuess] | None
 
 def _columns(header: list[object], guesses: dict[int, words.HeaderGuess], rows) -> list[Column]:
     width = max([len(header), *(len(values) for _, values in rows)])
+    filled, first = [0] * width, [None] * width
+    for _, values in rows:
+        for index, value in enumerate(values):
+            if value is not None and (type(value) is not str or value.strip()):
+                if not filled[index]:
+                    first[index] = value
+                filled[index] += 1
     columns, keys = [], set()
     for index in range(width):
-        filled = [value for _, values in rows if not is_blank(value := at(values, index))]
         title = words.clean_header(at(header, index))
-        if not title and not filled:
+        if not title and not filled[index]:
             continue
         key = column_key(title, letter=get_column_letter(index + 1))
-        if key in keys:  # a repeated header in one table: "status", "status (2)"
-            key = next(f"{key} ({n})" for n in range(2, width + 2) if f"{key} ({n})" not in keys)
+        if key in keys:  # a repeated header in one table: "status", "status 2"
+            key = next(f"{key} {n}" for n in range(2, width + 2) if f"{key} {n}" not in keys)
         keys.add(key)
         guess = guesses.get(index) or words.HeaderGuess(None)
-        sample = cell_text(filled[0]) if filled else ""
+        sample = cell_text(first[index])
         columns.append(
             Column(
                 index=index,
                 header=title,
                 key=key,
                 guess=guess,
-                filled=len(filled),
+                filled=filled[index],
                 sample=sample if len(sample) <= SAMPLE_CHARS else sample[: SAMPLE_CHARS - 1] + "…",
-                whole_numbers=bool(filled) and all(_whole_number(value) for value in filled),
+                # Only a column of actions needs telling whether it holds counts instead.
+                whole_numbers=guess.meaning == words.Meaning.SUBS
+                and filled[index] > 0
+                and all(
+                    _whole_number(value)
+                    for _, values in rows
+                    if not is_blank(value := at(values, index))
+                ),
             )
         )
     return columns
@@ -504,13 +519,17 @@ class _TableReader:
         subs = [c.index for c in (self.subs, self.sub_texts) if c]
         if not subs or self.text is None:
             return False
+        number_index = self.number.index if self.number else None
         previous = None
         for _, values in self.table.rows:
-            number = at(values, self.number.index) if self.number else None
-            if any(not is_blank(at(values, i)) for i in subs) and any(
-                not is_blank(at(values, i)) for i in self.values
+            width = len(values)
+            number = (
+                values[number_index] if number_index is not None and number_index < width else None
+            )
+            if any(i < width and not is_blank(values[i]) for i in subs) and any(
+                i < width and not is_blank(values[i]) for i in self.values
             ):
-                if all(is_blank(at(values, i)) for i in own):
+                if all(i >= width or is_blank(values[i]) for i in own):
                     return True
                 if number is not None and number == previous:
                     return True  # the recommendation repeated on every row of its actions
@@ -533,7 +552,10 @@ class _TableReader:
 
     def _own(self, row: int, values: list[object]) -> tuple[str, str, Column | None] | None:
         number, extra, column = "", "", None
-        if self.number is not None and not is_blank(raw := at(values, self.number.index)):
+        raw = at(values, self.number.index) if self.number is not None else None
+        if type(raw) is int:
+            number, column = str(raw), self.number
+        elif not is_blank(raw):
             try:
                 written = words.number_text(raw)
             except words.Unreadable as error:
@@ -543,7 +565,8 @@ class _TableReader:
             number, extra = found if found else (written.rstrip(".").strip(), "")
             column = self.number
         text = cell_text(at(values, self.text.index)) if self.text else ""
-        text = "\n".join(filter(None, [extra, text]))
+        if extra:
+            text = f"{extra}\n{text}" if text else extra
         if not number and text and (found := words.split_number(text)):
             (number, text), column = found, self.text
         if text and self.text is not None:
@@ -652,7 +675,8 @@ class _TableReader:
                 self.current = Record(self.table.sheet, row, dropped=True)
             return
         number, text, column = own
-        has_values = any(not is_blank(at(values, index)) for index in self.values)
+        width = len(values)
+        has_values = any(index < width and not is_blank(values[index]) for index in self.values)
         current = self.current
         if not self.under_heading and self.text is None and len(pairs) == 1:
             # Without a text column, the actions' column holds each row's text.

@@ -490,7 +490,13 @@ def read_person(value: object) -> Person | None:
     """An officer from a cell or a line: "D/Supt Abbie Leeson" -> rank "D/Supt", name "Abbie
     Leeson"; "Head of Crime - Detective Chief Superintendent Jo Bloggs" -> role "Head of
     Crime" as well; None when blank or "TBC"."""
-    text = " ".join(str(value).split()) if value is not None else ""
+    found = _person_parts(" ".join(str(value).split()) if value is not None else "")
+    # A new Person each time: saving matches each one to an owner of its own.
+    return Person(found[0], found[1], role=found[2]) if found else None
+
+
+@lru_cache(maxsize=4096)
+def _person_parts(text: str) -> tuple[str, str, str] | None:
     if not text or normalise(text) in BLANK_WORDS:
         return None
     roles = []
@@ -504,10 +510,10 @@ def read_person(value: object) -> Person | None:
         names = [part for part in parts if not _ROLE_WORDS.search(part)] or parts[:1]
         found = Person("", names[0]), [part for part in parts if part is not names[0]]
     person, rest = found
-    person.role = " - ".join(rest + roles)
-    if len(person.name) > 200 or len(person.rank) > 100 or len(person.role) > 200:
+    role = " - ".join(rest + roles)
+    if len(person.name) > 200 or len(person.rank) > 100 or len(role) > 200:
         raise Unreadable("is too long for a person's rank, name and role.")
-    return person
+    return person.rank, person.name, role
 
 
 _LEAD_LINE = re.compile(
@@ -614,7 +620,7 @@ def strip_label(text: str, label: str) -> str:
     requirements of progress/completion", "Evidence requirements of progress/completion:
     Processes should..." -> "Processes should..."."""
     head, colon, rest = text.partition(":")
-    if colon and label and normalise(head) == normalise(label):
+    if colon and label and len(head) <= len(label) + 10 and normalise(head) == normalise(label):
         return rest.strip()
     return text
 
