@@ -753,6 +753,13 @@ def hostile_unclosed_quote_csv() -> bytes:
     return b'Rec,Text\n7,"An opening quote that never closes' + b" and on" * 600_000
 
 
+def hostile_many_merges_xlsx(count: int = 60_000) -> bytes:
+    """More merged areas than a plan could have."""
+    merges = "".join(f'<mergeCell ref="A{n}:B{n}"/>' for n in range(1, count + 1))
+    body = sheet_xml({1: {"A": "x"}}) + f'<mergeCells count="{count}">{merges}</mergeCells>'
+    return xlsx_with_sheets({"Plan": body})
+
+
 def hostile_sniffer_backtracking_csv() -> bytes:
     """Apostrophes and commas that make csv.Sniffer's patterns backtrack: seconds for each
     32 KB it is given."""
@@ -796,6 +803,7 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "web page of 435,000 tags": (hostile_page_of_tags, "plan.html"),
     "web page of 1.5 million tags": (hostile_page_too_many_tags, "plan.html"),
     "quotation mark never closed (csv)": (hostile_unclosed_quote_csv, "plan.csv"),
+    "60,000 merged areas (xlsx)": (hostile_many_merges_xlsx, "plan.xlsx"),
     "apostrophes that slow the delimiter sniffer (csv)": (
         hostile_sniffer_backtracking_csv,
         "plan.csv",

@@ -167,6 +167,16 @@ def test_dates_follow_the_cell_format_and_general_numbers_stay_numbers():
     ]
 
 
+@pytest.mark.filterwarnings("ignore:Cell .* is marked as a date")
+def test_a_date_format_on_a_number_no_date_can_be_gives_the_number():
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = 10_000_000
+    workbook.active["A1"].number_format = "dd/mm/yyyy"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert only_sheet(buffer.getvalue(), "plan.xlsx").rows == [(1, [10_000_000])]
+
+
 def test_rows_far_apart_keep_their_numbers():
     body = sheet_xml({1: {"A": "Top"}, 500_000: {"B": "Middle"}, 1_048_576: {"C": "Last"}})
     sheet = only_sheet(xlsx_with_sheets({"Plan": body}), "plan.xlsx")

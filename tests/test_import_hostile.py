@@ -172,6 +172,12 @@ def test_more_shared_strings_than_cells_allowed_are_refused():
     )
 
 
+def test_more_merged_areas_than_allowed_are_refused():
+    assert refusal("60,000 merged areas (xlsx)").startswith(
+        "This file is damaged and cannot be read (it has more than 50,000 merged areas)"
+    )
+
+
 def test_elements_nested_too_deep_are_refused():
     message = refusal("elements nested 100,000 deep (xlsx)")
     assert message.startswith("This file is damaged and cannot be read")
@@ -323,5 +329,6 @@ def test_every_hostile_file_has_a_test():
         "web page of 1.5 million tags",
         "quotation mark never closed (csv)",
         "apostrophes that slow the delimiter sniffer (csv)",
+        "60,000 merged areas (xlsx)",
     }
     assert tested == set(HOSTILE)

@@ -53,6 +53,7 @@ from .guards import (
     MAX_CELLS,
     MAX_COLUMNS,
     MAX_FILE_BYTES,
+    MAX_MERGED,
     MAX_ROWS,
     OLE_SIGNATURE,
     CheckedZip,
@@ -81,6 +82,10 @@ __all__ = [
 ]
 
 ACCEPTED = ".xlsx, .xlsm, .ods, .xls, .csv, .htm and .html"
+
+# openpyxl warns of every date-formatted number no date can be; such a cell is read as its
+# number (see _row_values).
+warnings.filterwarnings("ignore", message="Cell .* is marked as a date", category=UserWarning)
 
 Row = tuple[int, list[object]]
 
@@ -316,32 +321,42 @@ def _cell_value(value: object) -> object:
 
 
 class _Counter:
-    """Rows and cells holding values across the whole file, against the limits."""
+    """Rows, cells and merged areas across the whole file, counted as they are read."""
 
     def __init__(self) -> None:
-        self.rows = self.cells = 0
+        self.rows = self.cells = self.merged = 0
 
-    def row(self, sheet: str, number: int, values: dict[int, object]) -> list[object]:
-        """A row's values by 0-based column as a list; refuses values beyond MAX_COLUMNS."""
+    def add(self, sheet: str, number: int, values: dict[int, object], *, new: bool = True):
+        """A row's values by 0-based column (new: a row not counted before); refuses values
+        beyond MAX_COLUMNS and files beyond MAX_ROWS or MAX_CELLS."""
         last = max(values)
         if last >= MAX_COLUMNS:
             raise value_beyond_columns(sheet, number, last)
-        self.rows += 1
+        self.rows += new
         self.cells += len(values)
         if self.rows > MAX_ROWS:
             raise too_many_rows()
         if self.cells > MAX_CELLS:
             raise too_many_cells()
-        cells: list[object] = [None] * (last + 1)
-        for column, value in values.items():
-            cells[column] = value
-        return cells
+
+    def merge(self) -> None:
+        self.merged += 1
+        if self.merged > MAX_MERGED:
+            raise damaged(f"it has more than {MAX_MERGED:,} merged areas")
+
+
+def _listed(values: dict[int, object]) -> list[object]:
+    """{0-based column: value} as a list, None between the values."""
+    cells: list[object] = [None] * (max(values) + 1)
+    for column, value in values.items():
+        cells[column] = value
+    return cells
 
 
 # --- Excel workbooks (.xlsx, .xlsm): openpyxl, driven part by part --------------------------
 
 _MAIN = f"{{{SHEET_MAIN_NS}}}"
-_ROW, _CELL, _MERGE = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}mergeCell"
+_ROW, _CELL, _MERGE, _VALUE = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}mergeCell", f"{_MAIN}v"
 _SI, _T, _R = f"{_MAIN}si", f"{_MAIN}t", f"{_MAIN}r"
 _NUMFMT, _XF, _CELL_XFS = f"{_MAIN}numFmt", f"{_MAIN}xf", f"{_MAIN}cellXfs"
 _REFERENCE = re.compile(r"\$?([A-Z]{1,3})\$?[0-9]{1,8}\Z")
@@ -461,14 +476,14 @@ def _worksheet(
     rows: dict[int, dict[int, object]] = {}
     merged = []
     number = elements = 0
-    with archive.open(path) as stream, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # openpyxl warns of dates it cannot convert
+    with archive.open(path) as stream:
         for element in stream_elements(
             stream, root=f"{_MAIN}worksheet", tags=(_ROW, _MERGE), part=path
         ):
             if element.tag == _MERGE:
                 area = _merged_area(element.get("ref", ""))
                 if area:
+                    counter.merge()
                     merged.append(area)
                 continue
             elements += 1
@@ -488,11 +503,9 @@ def _worksheet(
                 raise beyond_excel(name, f"row {number:,}")
             values = _row_values(element, name, number, parser) if len(element) else None
             if values:
+                counter.add(name, number, values, new=number not in rows)
                 rows.setdefault(number, {}).update(values)
-    result = []
-    for row_number in sorted(rows):
-        result.append((row_number, counter.row(name, row_number, rows[row_number])))
-    return result, merged
+    return [(row_number, _listed(rows[row_number])) for row_number in sorted(rows)], merged
 
 
 def _row_values(row: object, name: str, number: int, parser: WorkSheetParser) -> dict[int, object]:
@@ -522,7 +535,9 @@ def _row_values(row: object, name: str, number: int, parser: WorkSheetParser) ->
                 f"{AGAIN}"
             ) from error
         value = found["value"]
-        if isinstance(value, str) and cell.get("t") != "s":  # shared strings are unescaped
+        if found["data_type"] == "e" and cell.get("t", "n") == "n":
+            value = float(cell.findtext(_VALUE))  # a date format on a number no date can be
+        elif isinstance(value, str) and cell.get("t") != "s":  # shared strings are unescaped
             value = _unescape(value)
         value = _cell_value(value)
         if value is not None:
@@ -614,14 +629,12 @@ def _calamine_rows(sheet, counter: _Counter) -> tuple[list[Row], list[tuple[int,
             if value is not None:
                 values[first_column + offset] = value
         if values:
+            counter.add(sheet.name, index + 1, values)
             found.append((index, values))
     # python-calamine counts its rows from the sheet's first row, however many are empty;
     # should it start at the first row holding a value, the rows end at the last one anyway.
     offset = sheet.end[0] + 1 - count
-    rows = [
-        (index + offset + 1, counter.row(sheet.name, index + offset + 1, values))
-        for index, values in found
-    ]
+    rows = [(index + offset + 1, _listed(values)) for index, values in found]
     merged = [
         (first[0] + 1, first[1], last[0] + 1, last[1])
         for first, last in (sheet.merged_cell_ranges or [])
@@ -657,7 +670,8 @@ def _read_csv(data: bytes, name: str) -> Sheet:
                         raise value_beyond_columns(name, number, column)
                     values[column] = value
             if values:
-                rows.append((number, counter.row(name, number, values)))
+                counter.add(name, number, values)
+                rows.append((number, _listed(values)))
     except csv.Error as error:
         raise NotReadable(
             f"This CSV file cannot be read ({error}): most often a quotation mark that is "
@@ -818,7 +832,8 @@ class _Page:
     def add(self, values: dict[int, object]) -> None:
         self.number += 1
         if values:
-            self.rows.append((self.number, self.counter.row(self.name, self.number, values)))
+            self.counter.add(self.name, self.number, values)
+            self.rows.append((self.number, _listed(values)))
 
     def table(self, table) -> None:
         caption = table.find("caption")
@@ -845,6 +860,7 @@ class _Page:
                         raise value_beyond_columns(self.name, self.number + 1, column)
                     values[column] = value
                 if rows > 1 or columns > 1:
+                    self.counter.merge()
                     self.merged.append(
                         (self.number + 1, column, self.number + rows, column + columns - 1)
                     )
