@@ -443,6 +443,11 @@ def _assign(table: Table, periods: list[PeriodSpec], known: dict[str, str]) -> N
     latest = own[-1] if own else (periods[-1].label if periods else "")
     statuses = sum(column.meaning == Meaning.STATUS for column in plain)
     for column in plain:
+        # "Status Q1" goes with "Update Q1", wherever the two stand.
+        named = [other for other in progress if _residue(other) == _residue(column) != set()]
+        if len(named) == 1:
+            column.period = named[0].period
+            continue
         beside = ""
         for other in reversed([c for c in table.columns if c.index < column.index]):
             if other.meaning not in (Meaning.STATUS, Meaning.UPDATE_DATE, Meaning.IGNORE):
@@ -453,6 +458,13 @@ def _assign(table: Table, periods: list[PeriodSpec], known: dict[str, str]) -> N
     for column in table.columns:
         if column.meaning in PERIOD_MEANINGS and column.period:
             column.period = known.get(column.period.casefold(), column.period)
+
+
+def _residue(column: Column) -> set[str]:
+    """The words of a header beyond those saying what kind of column it is."""
+    from .vocabulary import KIND_WORDS, normalise
+
+    return set(normalise(column.header).split()) - KIND_WORDS
 
 
 def status_choice(word: str, given: Mapping | None) -> tuple[str | None, bool]:

@@ -158,6 +158,12 @@ _TEXT_WORDS = _words(
     "recommendation recommendations afi afis finding findings improvement description issue "
     "wording text"
 )
+# Words naming the kind of a column, not which period it speaks of ("Status Q1", "Update Q1").
+KIND_WORDS = _words(
+    "status statuses rag rating current overall latest date dated updated of for the at as on "
+    "update updates response responses position progress comment comments commentary narrative "
+    "force lead officer owner"
+)
 _ACTION_WORDS = _words("action actions task tasks milestone milestones step steps")
 _DETAIL_WORDS = _words("percent percentage evidence document documents priority")
 
@@ -627,6 +633,8 @@ def strip_label(text: str, label: str) -> str:
 
 _SUB_NUMBER = r"\d+(?:\.\d+)+(?:[a-z](?![a-z]))?"
 _SUB_LINE = re.compile(rf"(?P<num>{_SUB_NUMBER})(?:\s*[-–—:.)]\s*|\s+|$)(?P<rest>.*)", re.I | re.S)
+# A number on its own in a column of actions: "3", "7.1", "A1", "AFI 1" (not "Phase 2").
+_ACTION_NUMBER = re.compile(r"\d+(?:\.\d+)*[a-z]?|[A-Z]{1,4} ?\d+(?:\.\d+)*[a-z]?")
 _NUMBERS_ONLY = re.compile(rf"\s*{_SUB_NUMBER}(?:[\s,;]+{_SUB_NUMBER})*[\s,;]*", re.I)
 
 
@@ -648,7 +656,7 @@ def parse_subs(numbers: str, texts: str = "") -> list[tuple[str, str]]:
     Unreadable when numbers and texts do not pair up."""
     numbers, texts = numbers.strip(), texts.strip()
     if numbers and texts:
-        if _NUMBER_SHAPE.fullmatch(numbers) and not _NUMBERS_ONLY.fullmatch(numbers):
+        if _ACTION_NUMBER.fullmatch(numbers) and not _NUMBERS_ONLY.fullmatch(numbers):
             return [(numbers, texts)]  # one action numbered "1" or "A1" beside its text
         if not _NUMBERS_ONLY.fullmatch(numbers):
             raise Unreadable(
@@ -677,7 +685,7 @@ def parse_subs(numbers: str, texts: str = "") -> list[tuple[str, str]]:
         return []
     if _NUMBERS_ONLY.fullmatch(source):
         return [(number, "") for number in re.findall(_SUB_NUMBER, source, re.I)]
-    if _NUMBER_SHAPE.fullmatch(source) and numbers:
+    if _ACTION_NUMBER.fullmatch(source) and numbers:
         return [(source, "")]
     pairs: list[tuple[str, str]] = []
     for line in _lines(source):
