@@ -833,3 +833,110 @@ def test_our_own_return_is_read_with_its_plan_sheet_and_updates_awaiting_sign_of
     assert (march.text, march.pending, march.status) == ("Supplier replied.", True, Status.AT_RISK)
     assert march.recorded == dt.date(2026, 3, 31)
     assert column(preview, "RAG").meaning == Meaning.IGNORE
+
+
+@pytestmark_db
+def test_a_header_of_two_rows_names_the_columns_its_group_spans():
+    rows = [
+        ["Ref", "Recommendation", "Progress updates", None, None, "Status"],
+        [None, None, "April 2023", "October 2023", dt.datetime(2024, 1, 1), None],
+        ["7", REC_7, "Asked.", "Chased.", "Delivered.", "Complete"],
+    ]
+    preview = read(sheet(rows))
+    assert preview.ok, problems(preview)
+    assert [(p.label, p.period_end) for p in preview.periods] == [
+        ("April 2023", dt.date(2023, 4, 30)),
+        ("October 2023", dt.date(2023, 10, 31)),
+        ("January 2024", dt.date(2024, 1, 31)),
+    ]
+    cells = preview.recommendations[0].cells
+    assert [(c.text, c.status) for c in cells] == [
+        ("Asked.", ""),
+        ("Chased.", ""),
+        ("Delivered.", Status.COMPLETE),
+    ]
+
+
+@pytestmark_db
+def test_status_columns_follow_the_progress_column_of_the_same_name_wherever_they_stand():
+    rows = [
+        ["Ref", "Recommendation", "Update Q1", "Update Q2", "Status Q1", "Status Q2"],
+        ["7", REC_7, "Asked.", "Chased.", "Amber", "Green"],
+    ]
+    preview = read(sheet(rows))
+    q1, q2 = preview.recommendations[0].cells
+    assert (q1.period, q1.status, q2.period, q2.status) == (
+        "Update Q1",
+        Status.AT_RISK,
+        "Update Q2",
+        Status.ON_TRACK,
+    )
+
+
+@pytestmark_db
+def test_a_recommendation_written_again_on_each_row_of_its_actions_is_read_once():
+    rows = [
+        ["Recommendation", "Action", "Owner", "Update", "RAG"],
+        [REC_7, "Ask the supplier.", "DI Sam Carter", "Asked.", "Green"],
+        [REC_7, "Train recorders.", "Sgt Lee Brown", "Booked.", "Red"],
+        [REC_10, "Rewrite the course.", "PC Ann Smith", "Drafted.", "Amber"],
+    ]
+    preview = read(sheet(rows))
+    assert preview.ok, problems(preview)
+    assert tree(preview) == [
+        ("1", REC_7, [("1.1", "Ask the supplier."), ("1.2", "Train recorders.")]),
+        ("2", REC_10, [("2.1", "Rewrite the course.")]),
+    ]
+    second = preview.recommendations[0].children[1]
+    assert (second.owner.name, second.cells[0].status) == ("Lee Brown", Status.OFF_TRACK)
+
+
+@pytestmark_db
+def test_actions_of_a_merged_recommendation_cell_each_keep_their_own_progress():
+    rows = [
+        ["No.", "Area for improvement", "Action", "Owner", "Target date", "RAG", "Update"],
+        ["1", REC_10, "Rewrite the course.", "PC Ann Smith", "31/03/2025", "Green", "Drafted."],
+        [None, None, "Train the trainers.", "Sgt Lee Brown", "Q1 2025", "Amber", "Booked."],
+    ]
+    preview = read(sheet(rows))
+    assert preview.ok, problems(preview)
+    [item] = preview.recommendations
+    assert not item.has_progress
+    assert [(c.number, c.due_date, c.cells[0].text) for c in item.children] == [
+        ("1.1", dt.date(2025, 3, 31), "Drafted."),
+        ("1.2", dt.date(2025, 3, 31), "Booked."),
+    ]
+
+
+@pytestmark_db
+def test_a_plan_written_as_paragraphs_is_read_as_the_table_it_would_be():
+    lines = [
+        ["Stalking super-complaint action plan"],
+        ["Executive Lead: ACC Pat Jones"],
+        ["Recommendation 7: " + REC_7],
+        ["7.1 - Evidence requirements of progress/completion: " + SUB_7_1],
+        ["Owner: DCI Sam Carter"],
+        ["Initial response"],
+        ["We have asked the supplier."],
+        ["A change is scheduled."],
+        ["March 2026 update: The change is live."],
+        ["Status: Complete"],
+        ["Recommendation 10: " + REC_10],
+        ["Initial response: Course under review."],
+    ]
+    preview = read(sheet(lines, "Web page"), title="")
+    assert preview.ok, problems(preview)
+    assert preview.title == "Stalking super-complaint action plan"
+    assert tree(preview) == [("7", REC_7, [("7.1", SUB_7_1)]), ("10", REC_10, [])]
+    seven = preview.recommendations[0]
+    assert seven.owner.name == "Sam Carter"
+    assert [(c.period, c.text, c.status) for c in seven.cells] == [
+        ("Initial response", "We have asked the supplier.\nA change is scheduled.", ""),
+        ("March 2026 update", "The change is live.", Status.COMPLETE),
+    ]
+    assert [c.header for c in preview.columns][3:] == [
+        "Owner",
+        "Initial response",
+        "March 2026 update",
+        "Status",
+    ]

@@ -622,11 +622,15 @@ def split_number(text: str) -> tuple[str, str] | None:
 
 
 def strip_label(text: str, label: str) -> str:
-    """The text without a leading repeat of its column's label: with the label "Evidence
-    requirements of progress/completion", "Evidence requirements of progress/completion:
-    Processes should..." -> "Processes should..."."""
+    """The text without a leading repeat of its column's label, or of a label that names
+    sub-recommendations: "Evidence requirements of progress/completion: Processes should..."
+    -> "Processes should..."."""
     head, colon, rest = text.partition(":")
-    if colon and label and len(head) <= len(label) + 10 and normalise(head) == normalise(label):
+    if not colon or len(head) > 60:
+        return text
+    if (label and normalise(head) == normalise(label)) or (
+        classify_header(head).meaning == Meaning.SUBS  # "Evidence requirements of progress"
+    ):
         return rest.strip()
     return text
 
