@@ -59,6 +59,7 @@ class Person:
     rank: str
     name: str
     existing: Owner | None = None
+    role: str = ""  # "Head of Crime", where the file gives one beside the rank and name
 
     def __str__(self) -> str:
         return f"{self.rank} {self.name}".strip()
@@ -143,6 +144,7 @@ class SourceColumn:
     guessed: bool = True  # False when a saved or given mapping chose the meaning
     filled: int = 0  # how many cells under the header hold something
     sample: str = ""  # the first of them, shortened
+    note: str = ""  # why the import gave it this meaning, where that is not plain
 
     @property
     def letter(self) -> str:
