@@ -171,7 +171,6 @@ class Recommendation(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.number}"
 
-
     def save(self, *args, **kwargs) -> None:
         # A derived column, kept in step with the number so the database can sort naturally.
         self.sort_key = natural_key(self.number)

@@ -73,6 +73,16 @@ def _check_plan(preview: ImportPreview, *, into_existing: bool) -> None:
         preview.warnings.append(
             Problem(f'The plan is titled "{preview.title}" after its address: rename it later.')
         )
+    if not preview.title and preview.filename:
+        stem = preview.filename.rsplit(".", 1)[0]
+        preview.title = " ".join(stem.replace("_", " ").replace("-", " ").split()).capitalize()
+        preview.slug = slugify(preview.title)[:100].strip("-")
+        preview.warnings.append(
+            Problem(
+                f'The file gives no title, so the plan is titled "{preview.title}" after the '
+                "file's name: give it a title, or rename it later."
+            )
+        )
     if not preview.title:
         preview.problems.append(
             Problem('The plan has no title: give one (the file has no title line or "Plan" sheet).')

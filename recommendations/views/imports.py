@@ -1,18 +1,19 @@
-"""Importing a plan from a spreadsheet, for administrators: upload, preview, then confirm.
+"""Importing a plan, for administrators: upload, preview with its mapping, then confirm.
 
-Nothing is saved until the administrator confirms the preview. Between the two steps the file
-waits under MEDIA_ROOT/imports, named by a random token that only this session knows.
+Nothing is saved until the administrator confirms the preview. The preview shows every source
+column with the meaning the tracker gave it and every status word with its status; any of them
+can be changed and the preview made again. Between the steps the file waits under
+MEDIA_ROOT/imports, named by a random token that only this session knows, with the mapping
+last shown and a fingerprint of the changes it would make.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 import time
 from pathlib import Path
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -20,64 +21,20 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import permissions
-from ..exports import importer
+from ..imports import ImportPreview, ImportRefused, Mapping, MappingError, preview_source, read_plan
+from ..imports.forms import ImportUploadForm, MappingForm
+from ..imports.save import changes_digest, save_plan
+from ..models import Plan
+from ..services import clean_file_name
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SESSION_KEY = "plan_import"
 # Files left behind by previews nobody confirmed or cancelled are removed after this long.
 PENDING_SECONDS = 24 * 60 * 60
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{40,64}")
 NOT_ALLOWED = "Only administrators may import plans."
-
-
-class ImportUploadForm(forms.Form):
-    """The spreadsheet to import and what to call the plan."""
-
-    file = forms.FileField(
-        label="Spreadsheet (.xlsx)",
-        help_text=(
-            "Our own XLSX return, or the plan as your force publishes it, with a header row "
-            "such as Rec No. | Recommendation | Sub recommendation | Addressee | Owner and one "
-            "column per update. Up to 5 MB."
-        ),
-        error_messages={"required": "Choose the spreadsheet to import."},
-    )
-    title = forms.CharField(
-        label="Plan title",
-        max_length=300,
-        error_messages={"required": "Give the plan a title."},
-    )
-    slug = forms.SlugField(
-        label="Web address (optional)",
-        required=False,
-        max_length=100,
-        help_text=(
-            "Letters, numbers and hyphens, e.g. stalking-super-complaint. Left blank, it is "
-            "taken from the file's Plan sheet or made from the title."
-        ),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"The file is {upload.size / (1024 * 1024):.1f} MB; the limit is "
-                f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB. Remove images or other sheets first."
-            )
-        data = b"".join(upload.chunks())
-        try:
-            importer.open_workbook(data).close()
-        except importer.NotAWorkbook as error:
-            raise forms.ValidationError(str(error)) from None
-        self.file_bytes = data
-        return upload
-
-
-def _safe_name(name: str) -> str:
-    """The uploaded file's own name, for messages and history; never used as a path."""
-    name = Path(name.replace("\\", "/")).name
-    name = "".join(ch for ch in name if ch.isprintable())
-    return name[:150] or "upload.xlsx"
+EXPIRED = (
+    "That preview has expired or another upload replaced it. Nothing was saved: upload the "
+    "file again."
+)
 
 
 def _folder() -> Path:
@@ -86,9 +43,11 @@ def _folder() -> Path:
 
 def _pending_path(pending: dict) -> Path | None:
     token = pending.get("token", "")
-    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+    if not isinstance(token, str) or not token.isascii() or not 40 <= len(token) <= 64:
         return None
-    return _folder() / f"{token}.xlsx"
+    if not token.replace("-", "").replace("_", "").isalnum():
+        return None
+    return _folder() / f"{token}.upload"
 
 
 def _discard(request: HttpRequest) -> None:
@@ -99,7 +58,7 @@ def _discard(request: HttpRequest) -> None:
 
 def _sweep() -> None:
     cutoff = time.time() - PENDING_SECONDS
-    for path in _folder().glob("*.xlsx"):
+    for path in _folder().glob("*.upload"):
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()
@@ -107,94 +66,167 @@ def _sweep() -> None:
             continue
 
 
-def _keep(request: HttpRequest, data: bytes, *, filename: str, title: str, slug: str) -> str:
-    """Hold the file until the administrator confirms; returns the token the form sends back."""
+def _keep(request: HttpRequest, data: bytes, pending: dict) -> dict:
+    """Hold the file until the administrator confirms; the session keeps what it needs."""
     _discard(request)
     _folder().mkdir(parents=True, exist_ok=True)
     _sweep()
     token = secrets.token_urlsafe(32)
-    (_folder() / f"{token}.xlsx").write_bytes(data)
-    request.session[SESSION_KEY] = {
-        "token": token,
-        "filename": filename,
-        "title": title,
-        "slug": slug,
-        "sha256": hashlib.sha256(data).hexdigest(),
-    }
-    return token
+    (_folder() / f"{token}.upload").write_bytes(data)
+    pending |= {"token": token, "sha256": hashlib.sha256(data).hexdigest()}
+    request.session[SESSION_KEY] = pending
+    return pending
+
+
+def _remember(request: HttpRequest, pending: dict, preview: ImportPreview) -> None:
+    """What the page now shows: the mapping and the changes a confirmation would save."""
+    pending["mapping"] = preview.mapping.to_dict() if preview.mapping is not None else {}
+    pending["changes"] = changes_digest(preview)
+    request.session[SESSION_KEY] = pending
 
 
 def _preview_page(
-    request: HttpRequest, preview: importer.ImportPreview, *, token: str = "", status: int = 200
+    request: HttpRequest,
+    preview: ImportPreview,
+    *,
+    pending: dict | None = None,
+    form: MappingForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    form = ImportUploadForm(initial={"title": preview.title, "slug": preview.slug})
-    return render(
-        request,
-        "recommendations/import_preview.html",
-        {"preview": preview, "token": token, "form": form},
-        status=status,
-    )
+    context = {
+        "preview": preview,
+        "token": pending["token"] if pending else "",
+        "mapping_form": form or MappingForm(preview=preview),
+        "upload_form": ImportUploadForm(
+            initial={"title": preview.title, "slug": preview.slug, "plan": preview.existing_plan}
+        ),
+    }
+    return render(request, "recommendations/import_preview.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     permissions.require(permissions.can_import(request.user), NOT_ALLOWED)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    initial = {"plan": Plan.objects.filter(slug=request.GET.get("plan", "")).first()}
+    form = ImportUploadForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        filename = _safe_name(form.cleaned_data["file"].name)
-        title, slug = form.cleaned_data["title"], form.cleaned_data["slug"]
-        preview = importer.read_plan(form.file_bytes, filename=filename, title=title, slug=slug)
-        if not preview.ok:
-            return _preview_page(request, preview, status=400)
-        token = _keep(request, form.file_bytes, filename=filename, title=title, slug=slug)
-        return _preview_page(request, preview, token=token)
+        plan: Plan | None = form.cleaned_data["plan"]
+        pending = {
+            "filename": clean_file_name(form.cleaned_data["file"].name),
+            "title": form.cleaned_data["title"],
+            "slug": plan.slug if plan else form.cleaned_data["slug"],
+            "into": plan is not None,
+        }
+        form.source.filename = pending["filename"]
+        # Next quarter's file from the same source reads as the plan's last file did.
+        saved = _saved_mapping(plan)
+        preview = preview_source(
+            form.source,
+            title=pending["title"],
+            slug=pending["slug"],
+            mapping=saved,
+            into_existing=pending["into"],
+        )
+        pending = _keep(request, form.file_bytes, pending)
+        _remember(request, pending, preview)
+        return _preview_page(request, preview, pending=pending, status=200 if preview.ok else 400)
     return render(
         request,
         "recommendations/import_upload.html",
-        {"form": form, "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+        {"form": form},
         status=400 if form.errors else 200,
     )
 
 
-@require_POST
-def import_confirm(request: HttpRequest) -> HttpResponse:
-    permissions.require(permissions.can_import(request.user), NOT_ALLOWED)
+def _saved_mapping(plan: Plan | None) -> Mapping | None:
+    if plan is None or not plan.import_mapping:
+        return None
+    try:
+        return Mapping.from_dict(plan.import_mapping)
+    except MappingError:
+        return None  # a mapping saved by an older version: guess afresh
+
+
+def _pending_file(request: HttpRequest) -> tuple[dict, bytes] | None:
     pending = request.session.get(SESSION_KEY) or {}
     path = _pending_path(pending)
-    token = request.POST.get("token", "")
     data = path.read_bytes() if path is not None and path.is_file() else None
+    token = request.POST.get("token", "")
     if (
         data is None
         or not secrets.compare_digest(token.encode(), pending["token"].encode())
         or hashlib.sha256(data).hexdigest() != pending.get("sha256")
     ):
-        messages.error(
-            request,
-            "That preview has expired or another upload replaced it. Nothing was saved: "
-            "upload the file again.",
-        )
+        return None
+    return pending, data
+
+
+@require_POST
+def import_confirm(request: HttpRequest) -> HttpResponse:
+    """Make the preview again with the choices on the page, or save it as last shown."""
+    permissions.require(permissions.can_import(request.user), NOT_ALLOWED)
+    found = _pending_file(request)
+    if found is None:
+        messages.error(request, EXPIRED)
         return redirect("import_upload")
+    pending, data = found
     if "cancel" in request.POST:
         _discard(request)
         messages.info(request, "Import cancelled. Nothing was saved.")
         return redirect("import_upload")
-    # Read again rather than trust anything kept from the preview: the database may have
-    # changed since (a plan created with the same address, owners added).
-    preview = importer.read_plan(
-        data, filename=pending["filename"], title=pending["title"], slug=pending["slug"]
-    )
-    _discard(request)
+
+    def read(mapping: Mapping | None) -> ImportPreview:
+        # Read again rather than trust anything kept from the preview: the database may have
+        # changed since (a plan created with the same address, owners added, updates edited).
+        return read_plan(
+            data,
+            filename=pending["filename"],
+            title=pending["title"],
+            slug=pending["slug"],
+            mapping=mapping,
+            into_existing=pending["into"],
+        )
+
+    shown = read(Mapping.from_dict(pending["mapping"]) if pending.get("mapping") else None)
+    form = MappingForm(request.POST, preview=shown)
+    if not form.is_valid():
+        return _preview_page(request, shown, pending=pending, form=form, status=400)
+    chosen = form.mapping()
+    preview = read(chosen)
+    if "confirm" not in request.POST or chosen.to_dict() != pending.get("mapping"):
+        # New choices are shown before anything is saved with them.
+        _remember(request, pending, preview)
+        if "confirm" in request.POST:
+            messages.info(
+                request, "Your changes are shown below. Nothing was saved: check them, then save."
+            )
+        return _preview_page(request, preview, pending=pending, status=200 if preview.ok else 400)
     if preview.ok:
         try:
-            plan = importer.save_plan(preview, by=request.user)
-        except importer.ImportRefused as refused:
+            plan = save_plan(
+                preview,
+                by=request.user,
+                approve=request.POST.get("approve") == "on",
+                expected_changes=pending.get("changes"),
+            )
+        except ImportRefused as refused:
             preview.problems.extend(refused.problems)
         else:
-            count = len(preview.recommendations)
-            messages.success(
-                request,
-                f"Imported {count} recommendation{'s' if count != 1 else ''} into "
-                f"{plan.title} from {preview.filename}.",
-            )
+            _discard(request)
+            messages.success(request, _saved_message(preview, plan))
             return redirect(plan)
-    return _preview_page(request, preview, status=409)
+    return _preview_page(request, preview, pending=pending, status=409)
+
+
+def _saved_message(preview: ImportPreview, plan: Plan) -> str:
+    if preview.mode == "update":
+        count = len(preview.changes)
+        return (
+            f"Added or changed {count} update{'s' if count != 1 else ''} in {plan.title} from "
+            f"{preview.filename}."
+        )
+    count = len(preview.recommendations)
+    return (
+        f"Imported {count} recommendation{'s' if count != 1 else ''} into {plan.title} from "
+        f"{preview.filename}."
+    )
