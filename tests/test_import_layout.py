@@ -940,3 +940,62 @@ def test_a_plan_written_as_paragraphs_is_read_as_the_table_it_would_be():
         "March 2026 update",
         "Status",
     ]
+
+
+def test_our_own_xlsx_return_reads_back_as_the_plan_it_was_made_from(demo_plan):
+    from recommendations.exports import xlsx
+    from recommendations.exports.common import build_return
+    from recommendations.imports import read_plan
+
+    data = xlsx.render(build_return(demo_plan, generated_by="Round trip"))
+    preview = read_plan(data, filename="return.xlsx", slug="stalking-copy")
+    assert preview.ok, problems(preview)
+    assert preview.warnings == []
+
+    assert (preview.title, preview.introduction) == (demo_plan.title, demo_plan.introduction)
+    assert (preview.report_title, preview.report_date) == (
+        demo_plan.report_title,
+        demo_plan.report_date,
+    )
+    lead = preview.executive_lead
+    assert (lead.rank, lead.name, lead.existing) == (
+        "D/Supt",
+        "Abbie Leeson",
+        demo_plan.executive_lead,
+    )
+    assert preview.period_labels == list(demo_plan.periods.values_list("label", flat=True))
+    expected = [
+        (
+            rec.number,
+            rec.text,
+            rec.addressee,
+            rec.due_date,
+            [(sub.number, sub.text) for sub in rec.subrecommendations.all()],
+            {u.period.label: u.text for u in rec.updates.select_related("period")},
+        )
+        for rec in demo_plan.recommendations.order_by("sort_key")
+    ]
+    assert [
+        (
+            item.number,
+            item.text,
+            item.addressee,
+            item.due_date,
+            [(child.number, child.text) for child in item.children],
+            {cell.period: cell.text for cell in item.cells if cell.text},
+        )
+        for item in preview.recommendations
+    ] == expected
+    assert {c.header: c.meaning for c in preview.columns} == {
+        "Rec No.": Meaning.NUMBER,
+        "Recommendation": Meaning.TEXT,
+        "Sub recommendation": Meaning.SUBS,
+        "Addressee": Meaning.ADDRESSEE,
+        "Owner": Meaning.OWNER,
+        "Initial action plan response": Meaning.PERIOD,
+        "March 2026 update": Meaning.PERIOD,
+        "Status (March 2026 update)": Meaning.STATUS,
+        "RAG": Meaning.IGNORE,
+        "Due date": Meaning.DUE,
+        "Last updated": Meaning.UPDATE_DATE,
+    }
