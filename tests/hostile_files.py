@@ -753,6 +753,21 @@ def hostile_unclosed_quote_csv() -> bytes:
     return b'Rec,Text\n7,"An opening quote that never closes' + b" and on" * 600_000
 
 
+def hostile_million_filled_rows_xlsx() -> bytes:
+    """300,000 rows each holding a value (12 MB of XML): refused at the row limit, not
+    after all of them are held."""
+
+    def chunks() -> Iterable[bytes]:
+        yield f'<?xml version="1.0"?><worksheet xmlns="{SHEET_NS}"><sheetData>'.encode()
+        for start in range(1, 300_000, 5000):
+            yield "".join(
+                f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(start, start + 5000)
+            ).encode()
+        yield b"</sheetData></worksheet>"
+
+    return zip_from_members(_xlsx_parts_with("xl/worksheets/sheet1.xml", chunks))
+
+
 def hostile_many_merges_xlsx(count: int = 60_000) -> bytes:
     """More merged areas than a plan could have."""
     merges = "".join(f'<mergeCell ref="A{n}:B{n}"/>' for n in range(1, count + 1))
@@ -804,6 +819,7 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "web page of 1.5 million tags": (hostile_page_too_many_tags, "plan.html"),
     "quotation mark never closed (csv)": (hostile_unclosed_quote_csv, "plan.csv"),
     "60,000 merged areas (xlsx)": (hostile_many_merges_xlsx, "plan.xlsx"),
+    "300,000 filled rows (xlsx)": (hostile_million_filled_rows_xlsx, "plan.xlsx"),
     "apostrophes that slow the delimiter sniffer (csv)": (
         hostile_sniffer_backtracking_csv,
         "plan.csv",

@@ -172,6 +172,12 @@ def test_more_shared_strings_than_cells_allowed_are_refused():
     )
 
 
+def test_300000_filled_rows_stop_at_the_row_limit():
+    assert refusal("300,000 filled rows (xlsx)").startswith(
+        "This file has more than 20,000 rows holding values: split the plan"
+    )
+
+
 def test_more_merged_areas_than_allowed_are_refused():
     assert refusal("60,000 merged areas (xlsx)").startswith(
         "This file is damaged and cannot be read (it has more than 50,000 merged areas)"
@@ -330,5 +336,6 @@ def test_every_hostile_file_has_a_test():
         "quotation mark never closed (csv)",
         "apostrophes that slow the delimiter sniffer (csv)",
         "60,000 merged areas (xlsx)",
+        "300,000 filled rows (xlsx)",
     }
     assert tested == set(HOSTILE)
