@@ -641,6 +641,15 @@ def oversized_csv(size: int = 5 * 1024 * 1024 + 1) -> bytes:
     return (line * (size // len(line) + 1))[:size]
 
 
+def hostile_dense_values_ods() -> bytes:
+    """A value repeated over 20,000 rows and 25 columns: 500,000 cells, the most a file may
+    hold, in 1 KB."""
+    row = '<table:table-row table:number-rows-repeated="20000">'
+    return ods_from_tables(
+        {"Plan": row + ods_cell("text of a plan", repeated=25) + "</table:table-row>"}
+    )
+
+
 def normal_workbook(rows: int = 10_000) -> bytes:
     """A plan of `rows` recommendations as a force would keep it: numbers, long texts, an
     owner, a due date and a status."""
@@ -697,7 +706,7 @@ def hostile_wide_row_xlsx() -> bytes:
     return xlsx_with_sheets({"Plan": body})
 
 
-def hostile_many_strings_xlsx(count: int = 1_200_000) -> bytes:
+def hostile_many_strings_xlsx(count: int = 600_000) -> bytes:
     """More shared strings than cells a file may hold."""
 
     def chunks() -> Iterable[bytes]:
@@ -813,12 +822,13 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "a million empty rows (xlsx)": (hostile_million_empty_rows_xlsx, "plan.xlsx"),
     "3 million blank cells (xlsx)": (hostile_blank_cells_xlsx, "plan.xlsx"),
     "a row of 100,000 cells (xlsx)": (hostile_wide_row_xlsx, "plan.xlsx"),
-    "1.2 million shared strings (xlsx)": (hostile_many_strings_xlsx, "plan.xlsx"),
+    "600,000 shared strings (xlsx)": (hostile_many_strings_xlsx, "plan.xlsx"),
     "elements nested 100,000 deep (xlsx)": (hostile_deep_nesting_xlsx, "plan.xlsx"),
     "web page of 435,000 tags": (hostile_page_of_tags, "plan.html"),
     "web page of 1.5 million tags": (hostile_page_too_many_tags, "plan.html"),
     "quotation mark never closed (csv)": (hostile_unclosed_quote_csv, "plan.csv"),
     "60,000 merged areas (xlsx)": (hostile_many_merges_xlsx, "plan.xlsx"),
+    "500,000 values repeated (ods)": (hostile_dense_values_ods, "plan.ods"),
     "300,000 filled rows (xlsx)": (hostile_million_filled_rows_xlsx, "plan.xlsx"),
     "apostrophes that slow the delimiter sniffer (csv)": (
         hostile_sniffer_backtracking_csv,

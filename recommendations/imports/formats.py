@@ -326,14 +326,13 @@ class _Counter:
     def __init__(self) -> None:
         self.rows = self.cells = self.merged = 0
 
-    def add(self, sheet: str, number: int, values: dict[int, object], *, new: bool = True):
-        """A row's values by 0-based column (new: a row not counted before); refuses values
-        beyond MAX_COLUMNS and files beyond MAX_ROWS or MAX_CELLS."""
-        last = max(values)
+    def add(self, sheet: str, number: int, last: int, cells: int, *, new: bool = True):
+        """A row of `cells` values, the last in 0-based column `last` (new: a row not counted
+        before); refuses values beyond MAX_COLUMNS and files beyond MAX_ROWS or MAX_CELLS."""
         if last >= MAX_COLUMNS:
             raise value_beyond_columns(sheet, number, last)
         self.rows += new
-        self.cells += len(values)
+        self.cells += cells
         if self.rows > MAX_ROWS:
             raise too_many_rows()
         if self.cells > MAX_CELLS:
@@ -503,7 +502,7 @@ def _worksheet(
                 raise beyond_excel(name, f"row {number:,}")
             values = _row_values(element, name, number, parser) if len(element) else None
             if values:
-                counter.add(name, number, values, new=number not in rows)
+                counter.add(name, number, max(values), len(values), new=number not in rows)
                 rows.setdefault(number, {}).update(values)
     return [(row_number, _listed(rows[row_number])) for row_number in sorted(rows)], merged
 
@@ -618,23 +617,23 @@ def _read_calamine(data: bytes, kind: str) -> list[Sheet]:
 def _calamine_rows(sheet, counter: _Counter) -> tuple[list[Row], list[tuple[int, int, int, int]]]:
     if sheet.start is None:
         return [], []
-    first_column = sheet.start[1]
-    found: list[tuple[int, dict[int, object]]] = []
+    lead = [None] * sheet.start[1]  # python-calamine's rows start at the first column used
+    found: list[tuple[int, list[object]]] = []
     count = 0
     for index, cells in enumerate(sheet.iter_rows()):
         count = index + 1
-        values = {}
-        for offset, raw in enumerate(cells):
-            value = _cell_value(raw)
-            if value is not None:
-                values[first_column + offset] = value
+        values = [_cell_value(raw) for raw in cells]
+        while values and values[-1] is None:
+            values.pop()
         if values:
-            counter.add(sheet.name, index + 1, values)
+            values = lead + values
+            filled = len(values) - values.count(None)
+            counter.add(sheet.name, index + 1, len(values) - 1, filled)
             found.append((index, values))
     # python-calamine counts its rows from the sheet's first row, however many are empty;
     # should it start at the first row holding a value, the rows end at the last one anyway.
     offset = sheet.end[0] + 1 - count
-    rows = [(index + offset + 1, _listed(values)) for index, values in found]
+    rows = [(index + offset + 1, values) for index, values in found]
     merged = [
         (first[0] + 1, first[1], last[0] + 1, last[1])
         for first, last in (sheet.merged_cell_ranges or [])
@@ -670,7 +669,7 @@ def _read_csv(data: bytes, name: str) -> Sheet:
                         raise value_beyond_columns(name, number, column)
                     values[column] = value
             if values:
-                counter.add(name, number, values)
+                counter.add(name, number, max(values), len(values))
                 rows.append((number, _listed(values)))
     except csv.Error as error:
         raise NotReadable(
@@ -832,7 +831,7 @@ class _Page:
     def add(self, values: dict[int, object]) -> None:
         self.number += 1
         if values:
-            self.counter.add(self.name, self.number, values)
+            self.counter.add(self.name, self.number, max(values), len(values))
             self.rows.append((self.number, _listed(values)))
 
     def table(self, table) -> None:

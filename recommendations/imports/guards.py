@@ -38,7 +38,7 @@ from openpyxl.utils import get_column_letter
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000  # rows holding a value, in the whole file
 MAX_COLUMNS = 200  # no value may lie to the right of this column
-MAX_CELLS = 1_000_000  # cells holding a value, in the whole file
+MAX_CELLS = 500_000  # cells holding a value, in the whole file
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024  # all members of a zip package, unpacked
 MAX_ZIP_MEMBERS = 2_000
 MAX_MERGED = 50_000  # merged ranges in the whole file
