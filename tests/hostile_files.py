@@ -221,32 +221,60 @@ _FREE, _END, _FAT = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
 _SECTOR = 512
 
 
-def compound_file(streams: dict[str, bytes]) -> bytes:
+def _chain(start: int, count: int) -> list[int]:
+    return [*range(start + 1, start + count), _END] if count else []
+
+
+def compound_file(streams: dict[str, bytes], *, pad: bool = True) -> bytes:
     """An OLE2 compound file (version 3) holding the given streams in its root storage.
 
-    Every stream is padded to 4,096 bytes so that none goes to the mini stream."""
-    streams = {name: data.ljust(4096, b"\0") for name, data in streams.items()}
-    entries = [("Root Entry", 5, _END, 0)]
+    With `pad`, every stream is padded to 4,096 bytes and so kept in sectors of its own;
+    without, streams under 4,096 bytes go to the mini stream, as small streams must."""
+    if pad:
+        streams = {name: data.ljust(4096, b"\0") for name, data in streams.items()}
     # Siblings are kept in the compound file's order: shorter names first, then by capitals.
     names = sorted(streams, key=lambda name: (len(name), name.upper()))
-    entry_count = len(names) + 1
-    directory_sectors = -(-entry_count // 4)
-    stream_sectors = [-(-len(streams[name]) // _SECTOR) for name in names]
+    small = [name for name in names if len(streams[name]) < 4096]
+    minifat: list[int] = []
+    mini = b""
+    mini_start: dict[str, int] = {}
+    for name in small:
+        count = -(-len(streams[name]) // 64)
+        mini_start[name] = len(minifat) if count else _END
+        minifat += _chain(len(minifat), count)
+        mini += streams[name].ljust(count * 64, b"\0")
+    minifat_sectors = -(-len(minifat) * 4 // _SECTOR)
+    mini_sectors = -(-len(mini) // _SECTOR)
+    directory_sectors = -(-(len(names) + 1) // 4)
+    big = [name for name in names if name not in small]
+    big_sectors = [-(-len(streams[name]) // _SECTOR) for name in big]
+    used = directory_sectors + minifat_sectors + mini_sectors + sum(big_sectors)
     fat_sectors = 1
-    while fat_sectors * 128 < fat_sectors + directory_sectors + sum(stream_sectors):
+    while fat_sectors * 128 < fat_sectors + used:
         fat_sectors += 1
     fat = [_FAT] * fat_sectors
     first_directory = len(fat)
-    fat += [*range(first_directory + 1, first_directory + directory_sectors), _END]
-    for name, count in zip(names, stream_sectors, strict=True):
-        start = len(fat)
-        fat += [*range(start + 1, start + count), _END]
-        entries.append((name, 2, start, len(streams[name])))
+    fat += _chain(len(fat), directory_sectors)
+    first_minifat = len(fat) if minifat_sectors else _END
+    fat += _chain(len(fat), minifat_sectors)
+    first_mini = len(fat) if mini_sectors else _END
+    fat += _chain(len(fat), mini_sectors)
+    entries = [("Root Entry", 5, first_mini, len(mini))]
+    starts = {}
+    for name, count in zip(big, big_sectors, strict=True):
+        starts[name] = len(fat)
+        fat += _chain(len(fat), count)
+    entries += [
+        (name, 2, mini_start[name] if name in mini_start else starts[name], len(streams[name]))
+        for name in names
+    ]
     fat += [_FREE] * (fat_sectors * 128 - len(fat))
 
     header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16
     header += struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
-    header += struct.pack("<IIIIIIII", 0, fat_sectors, first_directory, 0, 4096, _END, 0, _END)
+    header += struct.pack(
+        "<IIIIIIII", 0, fat_sectors, first_directory, 0, 4096, first_minifat, minifat_sectors, _END
+    )
     header += struct.pack("<I", 0)  # DIFAT sector count
     difat = list(range(fat_sectors)) + [_FREE] * (109 - fat_sectors)
     header = header[:76] + struct.pack("<109I", *difat)
@@ -264,10 +292,14 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
         directory += struct.pack("<II", start, size) + b"\0" * 4
     unused = b"\0" * 68 + struct.pack("<III", _FREE, _FREE, _FREE) + b"\0" * 48
     directory += unused * (directory_sectors * 4 - len(entries))
+
+    def sectors(data: bytes) -> bytes:
+        return data.ljust(-(-len(data) // _SECTOR) * _SECTOR, b"\0")
+
     body = struct.pack(f"<{len(fat)}I", *fat) + directory
-    for name in names:
-        data = streams[name]
-        body += data.ljust(-(-len(data) // _SECTOR) * _SECTOR, b"\0")
+    body += sectors(struct.pack(f"<{len(minifat)}I", *minifat)) + sectors(mini)
+    for name in big:
+        body += sectors(streams[name])
     return header + body
 
 
@@ -284,6 +316,7 @@ def xls_from_sheets(
     *,
     merged: dict[str, list[tuple[int, int, int, int]]] | None = None,
     hidden: Iterable[str] = (),
+    pad: bool = True,
 ) -> bytes:
     """An Excel 97-2003 workbook: {sheet name: {(row, column) 0-based: value}}.
 
@@ -357,7 +390,7 @@ def xls_from_sheets(
         )
         offset += len(body)
     stream = globals_head + boundsheets + globals_tail + b"".join(sheet_streams)
-    return compound_file({"Workbook": stream})
+    return compound_file({"Workbook": stream}, pad=pad)
 
 
 # --- Hostile files ----------------------------------------------------------------------------

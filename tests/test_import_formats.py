@@ -295,6 +295,12 @@ def test_xls_values_sheets_and_merged_cells():
     )
 
 
+def test_small_xls_whose_workbook_lies_in_the_mini_stream():
+    data = xls_from_sheets({"Plan": {(0, 0): "Rec", (1, 0): 7}}, pad=False)
+    assert len(data) < 4096 + 2048
+    assert only_sheet(data, "plan.xls").rows == [(1, ["Rec"]), (2, [7])]
+
+
 # --- CSV ------------------------------------------------------------------------------------------
 
 
@@ -374,6 +380,13 @@ def test_web_page_text_blocks_and_table_rows_in_document_order():
         (11, ["After the table"]),
     ]
     assert sheet.merged == [(6, 1, 6, 2), (7, 0, 8, 0)]
+
+
+def test_web_page_rowspan_past_the_last_row_ends_with_the_table():
+    body = "<table><tr><td rowspan='5'>7</td><td>a</td></tr><tr><td>b</td></tr></table>"
+    sheet = only_sheet(page(body), "plan.html")
+    assert sheet.rows == [(1, ["7", "a"]), (2, [None, "b"])]
+    assert sheet.merged == [(1, 0, 2, 0)]
 
 
 def test_web_page_with_main_reads_only_inside_it():

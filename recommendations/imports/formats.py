@@ -841,6 +841,7 @@ class _Page:
             if text:
                 self.add({0: text})
         covered: dict[int, int] = {}  # column: rows a rowspan above still covers
+        first_merge = len(self.merged)
         for row in _table_rows(table):
             if self.skipped(row):
                 continue
@@ -868,6 +869,11 @@ class _Page:
                 column += columns
             self.add(values)
             covered = {key: left - 1 for key, left in covered.items() if left > 1}
+        # A rowspan reaching past the table's last row ends with it.
+        self.merged[first_merge:] = [
+            (top, left, min(bottom, self.number), right)
+            for top, left, bottom, right in self.merged[first_merge:]
+        ]
 
 
 def _table_rows(table):
