@@ -817,6 +817,12 @@ def hostile_many_merges_xlsx(count: int = 60_000) -> bytes:
     return xlsx_with_sheets({"Plan": body})
 
 
+def hostile_comments_csv() -> bytes:
+    """Thousands of HTML comments at the start of a text file, where a pattern with nested
+    repeats would backtrack for ever."""
+    return b"<!--a-->" * 5_000 + b"\nRec,Text\n7,Review\n"
+
+
 def hostile_sniffer_backtracking_csv() -> bytes:
     """Apostrophes and commas that make csv.Sniffer's patterns backtrack: seconds for each
     32 KB it is given."""
@@ -863,6 +869,7 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "60,000 merged areas (xlsx)": (hostile_many_merges_xlsx, "plan.xlsx"),
     "500,000 values repeated (ods)": (hostile_dense_values_ods, "plan.ods"),
     "300,000 filled rows (xlsx)": (hostile_million_filled_rows_xlsx, "plan.xlsx"),
+    "HTML comments before the text (csv)": (hostile_comments_csv, "plan.csv"),
     "apostrophes that slow the delimiter sniffer (csv)": (
         hostile_sniffer_backtracking_csv,
         "plan.csv",

@@ -24,7 +24,9 @@ from tests.hostile_files import (
     ods_from_tables,
     ods_rows,
     png_image,
+    read_zip,
     sheet_xml,
+    write_zip,
     xls_from_sheets,
     xlsx_from_rows,
     xlsx_with_sheets,
@@ -257,6 +259,24 @@ def test_ods_tables_are_sheets_and_spanned_cells_are_listed_as_merged():
         ("Summary", [(1, ["Title"]), (2, ["a", "b"])], [(1, 0, 1, 1)]),
         ("Detail", [(1, [None, "x"])], []),
     ]
+
+
+def test_ods_without_its_mimetype_member_is_told_to_be_saved_again():
+    parts = read_zip(ods_from_tables({"Plan": ods_rows([["x"]])}))
+    del parts["mimetype"]
+    message = refusal(write_zip(parts), "plan.ods")
+    assert message.startswith("This file is damaged and cannot be read")
+    assert "save it again" in message
+
+
+def test_password_protected_ods_is_told_how_to_remove_the_password():
+    parts = read_zip(ods_from_tables({"Plan": ods_rows([["x"]])}))
+    parts["content.xml"] = bytes(range(256)) * 8
+    parts["META-INF/manifest.xml"] = parts["META-INF/manifest.xml"].replace(
+        b"</manifest:manifest>", b"<manifest:encryption-data/></manifest:manifest>"
+    )
+    data = write_zip(parts, stored_first="mimetype")
+    assert refusal(data, "plan.ods").startswith("This workbook is protected with a password")
 
 
 # --- Excel 97-2003 workbooks ---------------------------------------------------------------------

@@ -310,6 +310,12 @@ def test_csv_that_slows_the_delimiter_sniffer_is_sniffed_on_its_start_only():
     )
 
 
+def test_csv_starting_with_thousands_of_comments_is_read_as_text():
+    build, filename = HOSTILE["HTML comments before the text (csv)"]
+    (sheet,) = read_source(build(), filename=filename).sheets
+    assert sheet.rows[-2:] == [(2, ["Rec", "Text"]), (3, ["7", "Review"])]
+
+
 def test_every_hostile_file_has_a_test():
     tested = {
         "billion laughs (xlsx sheet)",
@@ -345,5 +351,6 @@ def test_every_hostile_file_has_a_test():
         "60,000 merged areas (xlsx)",
         "300,000 filled rows (xlsx)",
         "500,000 values repeated (ods)",
+        "HTML comments before the text (csv)",
     }
     assert tested == set(HOSTILE)

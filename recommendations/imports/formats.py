@@ -212,9 +212,18 @@ _SIGNATURES = [
     (b"MZ", "a program"),
     (b"\x7fELF", "a program"),
 ]
-_HTML_START = re.compile(
-    rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|table)\b", re.I | re.S
-)
+_HTML_TAG = re.compile(rb"<(!doctype\s+html|html|head|body|table)\b", re.I)
+
+
+def _looks_like_html(head: bytes) -> bool:
+    """Starts, after white space and comments, with a tag only a web page starts with."""
+    text = head.lstrip()
+    while text.startswith(b"<!--"):
+        end = text.find(b"-->")
+        if end < 0:
+            return False
+        text = text[end + 3 :].lstrip()
+    return bool(_HTML_TAG.match(text))
 
 
 def _sniff(data: bytes) -> tuple[str, str]:
@@ -253,9 +262,12 @@ def _sniff(data: bytes) -> tuple[str, str]:
         if b"<html" not in head.lower():
             return "other", "an XML file"
         return "html", "a web page (HTML)"
-    if _HTML_START.match(head):
+    if _looks_like_html(head):
         return "html", "a web page (HTML)"
     return "text", "a text file"
+
+
+_ODS_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 def _sniff_zip(data: bytes) -> tuple[str, str]:
@@ -265,11 +277,15 @@ def _sniff_zip(data: bytes) -> tuple[str, str]:
             mimetype = b""
             if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
                 mimetype = archive.read("mimetype").strip()
+            manifest = "META-INF/manifest.xml"
+            small = manifest in names and archive.getinfo(manifest).file_size < 1_000_000
+            if not mimetype and small and _ODS_TYPE in archive.read(manifest):
+                mimetype = _ODS_TYPE  # written without its mimetype member
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as error:
         return "damaged", f"its zip structure is broken: {error}"
     except (RuntimeError, NotImplementedError):
         return "damaged", "it is packed in a way that cannot be unpacked"
-    if mimetype == b"application/vnd.oasis.opendocument.spreadsheet":
+    if mimetype == _ODS_TYPE:
         return "ods", "an OpenDocument spreadsheet"
     if mimetype.startswith(b"application/vnd.oasis.opendocument.text"):
         return "other", "an OpenDocument text document"
