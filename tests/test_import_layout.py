@@ -763,8 +763,8 @@ def test_a_table_without_numbers_is_numbered_in_file_order_with_a_warning():
     assert preview.ok, problems(preview)
     assert [(i.number, i.text) for i in preview.recommendations] == [("1", REC_7), ("2", REC_10)]
     assert [str(w) for w in preview.warnings] == [
-        'Sheet "Plan 2025", row 2: has no number: numbered 1 in file order.',
-        'Sheet "Plan 2025", row 3: has no number: numbered 2 in file order.',
+        'Sheet "Plan 2025", row 2: 2 recommendations from here on have no number: numbered 1 '
+        "to 2 in file order."
     ]
 
 

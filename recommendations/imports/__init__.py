@@ -199,6 +199,7 @@ class _Builder:
             preview.sheet, preview.header_row = found.tables[0].sheet, found.tables[0].header_row
 
     def _columns(self, found: layouts.Layout) -> None:
+        warned = set()
         for table in found.tables:
             for column in table.columns:
                 self.preview.columns.append(
@@ -219,7 +220,9 @@ class _Builder:
                     column.guessed
                     and column.meaning == Meaning.DETAIL
                     and column.guess.meaning is None
+                    and column.key not in warned
                 ):
+                    warned.add(column.key)
                     self.warnings.append(
                         Problem(
                             f"{column.note}; choose another meaning if it holds one.",
@@ -249,21 +252,30 @@ class _Builder:
         item.children = [child for child in map(self._item, record.children) if child]
         return item if ok else None
 
-    def _readers(self, table: layouts.Table) -> list[tuple[layouts.Column, str, int, int]]:
+    def _readers(self, table: layouts.Table) -> list[tuple[str, str, int, int, layouts.Column]]:
         """The columns whose cells an item reads, with what they mean and where they go."""
         if id(table) not in self.readers:
             positions = {label: position for position, label in enumerate(self.labels)}
-            self.readers[id(table)] = [
-                (column, column.meaning, column.index, positions.get(column.period, -1))
-                for column in table.columns
-                if column.meaning not in _CONSUMED
-                and (column.meaning not in mappings.PERIOD_MEANINGS or column.period in positions)
-            ]
+            readers, names = [], set()
+            for column in table.columns:
+                if column.meaning in _CONSUMED or (
+                    column.meaning in mappings.PERIOD_MEANINGS and column.period not in positions
+                ):
+                    continue
+                # Two details of the same name keep both: "Notes", "Notes (F)".
+                name = (
+                    column.name if column.name not in names else f"{column.name} ({column.letter})"
+                )
+                names.add(name)
+                readers.append(
+                    (name, column.meaning, column.index, positions.get(column.period, -1), column)
+                )
+            self.readers[id(table)] = readers
         return self.readers[id(table)]
 
     def _fill(self, item: Item, record: layouts.Record) -> bool:
         ok = True
-        for column, meaning, index, position in self._readers(record.table):
+        for name, meaning, index, position, column in self._readers(record.table):
             found = [
                 (row, value)
                 for row, values in record.rows
@@ -297,7 +309,7 @@ class _Builder:
                         raise words.Unreadable(f"is longer than {ADDRESSEE_CHARS} characters.")
                     item.addressee = text
                 elif meaning == Meaning.DETAIL:
-                    item.details[column.name] = text
+                    item.details[name] = text
             except words.Unreadable as error:
                 self.problems.append(Problem(str(error), **_place(record, row, column)))
                 ok = False

@@ -283,7 +283,7 @@ def _whole_number(value: object) -> bool:
 _NOISE = re.compile(
     r"\bcookies?\b|\bjavascript\b|\bthis (web)?site is a beta\b|\bskip to (the )?(main )?content"
     r"|\bleave this site\b|\baccept all\b|\breject all\b|\btechnical problem\b"
-    r"|\byour feedback\b|\bprivacy (notice|policy)\b|\bback to top\b",
+    r"|\byour feedback\b|\bprivacy (notice|policy)\b|\bback to top\b|^\s*page \d+( of \d+)?\s*$",
     re.I,
 )
 _MARKING = re.compile(
@@ -725,6 +725,8 @@ class _TableReader:
         the heading of the next part of the table."""
         text = _single_cell(values)
         index = next((i for i, value in enumerate(values) if not is_blank(value)), None)
+        if text is not None and _noise(text):
+            return True  # a page number or a marking repeated down a printed table
         if text is None or index != self.leftmost:
             return False
         if index in self.own_columns:
@@ -895,6 +897,7 @@ def number_records(records: list[Record], layout: Layout) -> list[Record]:
         elif not record.text and not record.dropped and not record.heading:
             _problem(layout, "the recommendation text is missing.", record, column=record.column)
             record.dropped = True
+    numbered: dict[int, list[Record]] = {}  # by table: those numbered in file order
     for record in records:
         if record.number or record.dropped:
             continue
@@ -912,14 +915,17 @@ def number_records(records: list[Record], layout: Layout) -> list[Record]:
         prefix = prefixes.pop() if len(prefixes) == 1 else ""
         number = prefix if prefix and prefix not in used else free()
         if number != prefix:
-            layout.warnings.append(
-                Problem(
-                    f"has no number: numbered {number} in file order.",
-                    sheet=record.sheet,
-                    row=record.row,
-                )
-            )
+            numbered.setdefault(id(record.table), []).append(record)
         record.dropped = not claim(record, number)
+    for made in numbered.values():
+        first, last = made[0], made[-1]
+        message = (
+            f"has no number: numbered {first.number}."
+            if len(made) == 1
+            else f"{len(made)} recommendations from here on have no number: numbered "
+            f"{first.number} to {last.number} in file order."
+        )
+        layout.warnings.append(Problem(message, sheet=first.sheet, row=first.row))
     kept = [record for record in records if not record.dropped]
     for record in kept:
         for child in record.children:
