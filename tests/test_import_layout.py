@@ -999,3 +999,44 @@ def test_our_own_xlsx_return_reads_back_as_the_plan_it_was_made_from(demo_plan):
         "Due date": Meaning.DUE,
         "Last updated": Meaning.UPDATE_DATE,
     }
+
+
+@pytestmark_db
+def test_next_quarters_file_from_the_same_source_imports_with_the_saved_mapping():
+    march = [
+        ["Ref", "Recommendation", "Notes", "March 2025 update", "RAG"],
+        ["7", REC_7, "Ask Jo", "Asked.", "Awaiting supplier"],
+    ]
+    first = read(sheet(march))
+    mapping = first.mapping
+    mapping.choose_status("Awaiting supplier", Status.AT_RISK)
+    mapping.choose_column("Notes", Meaning.IGNORE)
+    saved = mapping.to_json()
+
+    june = [
+        ["Ref", "Recommendation", "Notes", "March 2025 update", "June 2025 update", "RAG"],
+        ["7", REC_7, "Ask Jo", "Asked.", "Chased.", "Awaiting supplier"],
+        ["10", REC_10, None, "Drafted.", "Done.", "Closed"],
+    ]
+    preview = read(sheet(june), mapping=Mapping.from_json(saved))
+    assert preview.ok, problems(preview)
+    assert preview.warnings == []
+    assert preview.period_labels == ["March 2025 update", "June 2025 update"]
+    seven, ten = preview.recommendations
+    assert seven.details == {}
+    assert [(c.status, c.status_word) for c in seven.cells] == [
+        ("", ""),
+        (Status.AT_RISK, "Awaiting supplier"),
+    ]
+    assert ten.cells[1].status == Status.CLOSED
+    assert {c.header: c.guessed for c in preview.columns} == {
+        "Ref": False,
+        "Recommendation": False,
+        "Notes": False,
+        "March 2025 update": False,
+        "June 2025 update": True,
+        "RAG": False,
+    }
+    # The RAG column had no period of its own: it follows the latest period, now June.
+    assert column(preview, "RAG").period == "June 2025 update"
+    assert preview.mapping.statuses["awaiting supplier"] == Status.AT_RISK

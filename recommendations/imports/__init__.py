@@ -149,7 +149,8 @@ class _Builder:
 
     def __init__(self, preview: ImportPreview, source: Source, given: Mapping | None):
         self.preview, self.source, self.given = preview, source, given
-        self.words: dict[str, StatusWord] = {}
+        self.words: dict[str, StatusWord] = {}  # by status_key
+        self.spellings: dict[str, str] = {}  # each word as written -> its status_key
         self.first_seen: dict[str, dict] = {}  # where each status word first appears
         self.readers: dict[int, list] = {}
         self.labels: list[str] = []
@@ -316,26 +317,24 @@ class _Builder:
         return ok
 
     def _status(self, cell: PeriodCell, word: str, record, row: int, column) -> None:
-        known = self.words.get(word)
+        key = self.spellings.get(word)
+        if key is None:
+            key = self.spellings[word] = words.status_key(word)
+        known = self.words.get(key)
         if known is None:
-            key = words.status_key(word)
-            known = self.words.get(key)
-            if known is None:
-                status, guessed = mappings.status_choice(word, self.given)
-                where = _place(record, row, column)
-                known = StatusWord(
-                    word, status, guessed=guessed, first_seen=Problem("", **where).location
-                )
-                self.words[key], self.first_seen[key] = known, where
-            self.words[word] = known  # written this way again: no need to normalise it
+            status, guessed = mappings.status_choice(word, self.given)
+            where = _place(record, row, column)
+            location = Problem("", **where).location
+            known = self.words[key] = StatusWord(word, status, guessed=guessed, first_seen=location)
+            self.first_seen[key] = where
         known.count += 1
         cell.status_word = word
         cell.status = known.status or ""
 
     def _statuses(self, mapping: Mapping) -> None:
+        # Words a saved mapping places stay in it, for the next file that writes them.
+        mapping.statuses.update(self.given.statuses if self.given else {})
         for key, word in self.words.items():
-            if key not in self.first_seen:
-                continue  # the same word, found by how it is written
             self.preview.status_words.append(word)
             if word.status is None:
                 times = "once" if word.count == 1 else f"{word.count} times"
