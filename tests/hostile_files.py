@@ -317,12 +317,14 @@ def xls_from_sheets(
     merged: dict[str, list[tuple[int, int, int, int]]] | None = None,
     hidden: Iterable[str] = (),
     pad: bool = True,
+    copies: int = 1,
 ) -> bytes:
     """An Excel 97-2003 workbook: {sheet name: {(row, column) 0-based: value}}.
 
     Strings go to the shared string table, numbers to NUMBER records, booleans to BOOLERR,
     dates to NUMBER records with a date format; merged: {sheet: [(first row, last row,
-    first column, last column)]}."""
+    first column, last column)]}. With `copies`, each sheet is listed that many times in the
+    workbook, every copy pointing at the same records."""
     merged = merged or {}
     hidden = set(hidden)
     strings: list[str] = []
@@ -348,7 +350,8 @@ def xls_from_sheets(
         _bof(0x0005) + _record(0x0042, struct.pack("<H", 1200)) + _record(0x0031, font) * 5
     )
     globals_head += formats
-    boundsheet_sizes = [4 + 8 + 2 * len(name) for name in sheets]
+    suffix = 4 if copies > 1 else 0  # each copy's name ends in its number
+    boundsheet_sizes = [(4 + 8 + 2 * (len(name) + suffix)) * copies for name in sheets]
     globals_tail = _record(0x00FC, sst) + _record(0x000A)
     offset = len(globals_head) + sum(boundsheet_sizes) + len(globals_tail)
 
@@ -384,10 +387,12 @@ def xls_from_sheets(
     boundsheets = b""
     for name, body in zip(sheets, sheet_streams, strict=True):
         state = 1 if name in hidden else 0
-        boundsheets += _record(
-            0x0085,
-            struct.pack("<IBBBB", offset, state, 0, len(name), 1) + name.encode("utf-16-le"),
-        )
+        for copy in range(copies):
+            label = f"{name}{copy:04d}" if copies > 1 else name
+            boundsheets += _record(
+                0x0085,
+                struct.pack("<IBBBB", offset, state, 0, len(label), 1) + label.encode("utf-16-le"),
+            )
         offset += len(body)
     stream = globals_head + boundsheets + globals_tail + b"".join(sheet_streams)
     return compound_file({"Workbook": stream}, pad=pad)
@@ -663,6 +668,12 @@ def hostile_spread_ods() -> bytes:
     return ods_from_tables({"Plan": rows})
 
 
+def hostile_overlapping_sheets_xls() -> bytes:
+    """One sheet of 40,000 numbers listed as 5,000 sheets: each would be read again."""
+    cells = {(row, column): row for row in range(20_000) for column in range(2)}
+    return xls_from_sheets({"Plan": cells}, copies=5_000)
+
+
 def hostile_far_corners_xls() -> bytes:
     """Two cells far apart in an Excel 97 sheet: the first and last rows, 150 columns apart
     (calamine would fill a grid of ten million cells between them)."""
@@ -857,6 +868,7 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "cell repeated over the grid (ods)": (hostile_huge_repeat_ods, "plan.ods"),
     "values 400,000 rows apart (ods)": (hostile_spread_ods, "plan.ods"),
     "cells at far corners (xls)": (hostile_far_corners_xls, "plan.xls"),
+    "one sheet listed 5,000 times (xls)": (hostile_overlapping_sheets_xls, "plan.xls"),
     "file over 5 MB (csv)": (oversized_csv, "plan.csv"),
     "a million empty rows (xlsx)": (hostile_million_empty_rows_xlsx, "plan.xlsx"),
     "3 million blank cells (xlsx)": (hostile_blank_cells_xlsx, "plan.xlsx"),

@@ -260,6 +260,12 @@ def test_xls_cells_at_far_corners_are_refused_before_calamine_fills_the_gap():
     )
 
 
+def test_xls_listing_one_sheet_thousands_of_times_is_refused():
+    assert refusal("one sheet listed 5,000 times (xls)").startswith(
+        "This file is damaged and cannot be read (its sheets overlap one another)"
+    )
+
+
 def test_ods_with_repeats_too_many_rows_is_refused():
     rows = (
         '<table:table-row table:number-rows-repeated="30000">'
@@ -338,6 +344,7 @@ def test_every_hostile_file_has_a_test():
         "cell repeated over the grid (ods)",
         "values 400,000 rows apart (ods)",
         "cells at far corners (xls)",
+        "one sheet listed 5,000 times (xls)",
         "file over 5 MB (csv)",
         "a million empty rows (xlsx)",
         "3 million blank cells (xlsx)",

@@ -131,9 +131,9 @@ class CheckedZip:
     """A zip package whose every member was unpacked once, within the limits, before any
     library reads it.
 
-    `xml_members` holds the members that are XML without a DOCTYPE; `read_xml` refuses any
-    other member, so that no parser is handed a part whose encoding expat could not read (a
-    DOCTYPE could hide there)."""
+    `xml_members` holds the members that are XML without a DOCTYPE; `open` refuses any other
+    member, so that no parser is handed a part whose encoding expat could not read (a DOCTYPE
+    could hide there)."""
 
     def __init__(self, data: bytes) -> None:
         try:
@@ -192,11 +192,11 @@ class CheckedZip:
             raise damaged(f"the part {member.filename} is broken") from error
         return unpacked, bool(prolog)
 
-    def open(self, name: str, *, xml: bool = True) -> io.BufferedIOBase:
-        """A member to parse; as XML only if the check found it to be XML."""
+    def open(self, name: str) -> io.BufferedIOBase:
+        """A member to parse as XML, if the check found it to be XML."""
         if name not in self.names:
             raise damaged(f"the part {name} is missing")
-        if xml and name not in self.xml_members:
+        if name not in self.xml_members:
             raise damaged(f"the part {name} is not XML")
         return self.archive.open(name)
 
@@ -514,11 +514,15 @@ def scan_xls_extent(stream: bytes) -> Extent:
     """Where the values of each sheet of a BIFF (Excel 97-2003) Workbook stream lie. Calamine
     keeps the formulas of a sheet in a grid of their own, counted as a sheet here."""
     extent = Extent()
+    scanned = 0  # sheets never overlap: each byte of the stream is scanned once at most
     for name, offset in _boundsheets(stream):
         sheet = extent.start_sheet(name)
         formulas: list[tuple[int, int]] = []
         depth = 0
         for kind, data in _records(stream, offset):
+            scanned += 4 + len(data)
+            if scanned > len(stream):
+                raise damaged("its sheets overlap one another")
             if kind == _BOF:
                 depth += 1
             elif kind == _EOF:
