@@ -235,11 +235,15 @@ _NOT_COMPLETE = re.compile(
     r"|\bnot (yet )?met\b"
 )
 _STATUS_RULES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\bclosed\b|\bdischarged\b|\bsigned off\b"), Status.CLOSED),
+    (
+        re.compile(r"\bclosed\b|\bdischarged\b|\bsigned off\b|\bsuperseded\b|\bwithdrawn\b"),
+        Status.CLOSED,
+    ),
     (
         re.compile(
             r"\b(complete|completed|achieved|done|delivered|implemented|finished|met|blue)\b"
-            r"|\bawaiting (review|closure|sign off|signoff)\b"
+            r"|\b(awaiting|pending|submitted for|recommended for|proposed for|ready for) "
+            r"(review|closure|sign off|signoff|approval)\b|\brecommend(ed)? closure\b"
         ),
         Status.COMPLETE,
     ),
@@ -250,11 +254,15 @@ _STATUS_RULES: list[tuple[re.Pattern[str], str]] = [
         ),
         Status.OFF_TRACK,
     ),
-    (re.compile(r"\bat risk\b|\bamber\b|\brisk\b|\bconcern\b"), Status.AT_RISK),
+    (
+        re.compile(r"\bat risk\b|\bamber\b|\b(some|high|medium) risk\b|\bconcerns?\b"),
+        Status.AT_RISK,
+    ),
     (
         re.compile(
             r"\bnot (yet )?started\b|\bnot (yet )?commenced\b|\byet to (start|begin)\b|\bgr[ae]y\b"
-            r"|\bnot begun\b|\bplanned\b"
+            r"|\bnot begun\b|\bplanned\b|\bawaiting allocation\b|\bunallocated\b"
+            r"|\bnot (yet )?allocated\b"
         ),
         Status.NOT_STARTED,
     ),
