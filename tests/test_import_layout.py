@@ -1044,3 +1044,13 @@ def test_next_quarters_file_from_the_same_source_imports_with_the_saved_mapping(
     # The RAG column had no period of its own: it follows the latest period, now June.
     assert column(preview, "RAG").period == "June 2025 update"
     assert preview.mapping.statuses["awaiting supplier"] == Status.AT_RISK
+
+
+@pytestmark_db
+def test_a_column_of_numbers_without_a_header_numbers_the_recommendations():
+    rows = [[None, "Recommendation", "Update"], [7, REC_7, "Asked."], ["10", REC_10, "Drafted."]]
+    preview = read(sheet(rows))
+    assert preview.ok, problems(preview)
+    assert [(i.number, i.text) for i in preview.recommendations] == [("7", REC_7), ("10", REC_10)]
+    assert preview.columns[0].meaning == Meaning.NUMBER
+    assert preview.warnings == []

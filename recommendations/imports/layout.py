@@ -45,6 +45,7 @@ class Column:
     filled: int = 0
     sample: str = ""
     whole_numbers: bool = False  # every filled cell is a whole number (a count, not a text)
+    numbers: bool = False  # an unnamed column whose every cell is a recommendation number
     # Set by mapping.resolve: the meaning used, the period it speaks of, and why.
     meaning: str = ""
     period: str = ""
@@ -260,6 +261,13 @@ def _columns(header: list[object], guesses: dict[int, words.HeaderGuess], rows) 
                 and filled[index] > 0
                 and all(
                     _whole_number(value)
+                    for _, values in rows
+                    if not is_blank(value := at(values, index))
+                ),
+                numbers=guess.meaning is None
+                and filled[index] > 0
+                and all(
+                    _whole_number(value) or bool(_NUMBER_ALONE.fullmatch(cell_text(value)))
                     for _, values in rows
                     if not is_blank(value := at(values, index))
                 ),
