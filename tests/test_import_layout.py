@@ -1054,3 +1054,20 @@ def test_a_column_of_numbers_without_a_header_numbers_the_recommendations():
     assert [(i.number, i.text) for i in preview.recommendations] == [("7", REC_7), ("10", REC_10)]
     assert preview.columns[0].meaning == Meaning.NUMBER
     assert preview.warnings == []
+
+
+@pytestmark_db
+def test_a_totals_row_under_the_table_is_left_out_with_a_warning():
+    rows = [
+        ["Ref", "Recommendation", "Sub actions"],
+        ["7", REC_7, 3],
+        ["10", REC_10, 2],
+        ["Total", None, 5],
+    ]
+    preview = read(sheet(rows))
+    assert preview.ok, problems(preview)
+    assert [item.number for item in preview.recommendations] == ["7", "10"]
+    assert [str(w) for w in preview.warnings] == [
+        'Sheet "Plan 2025", row 4: "Total" is not a recommendation number and its row has no '
+        "recommendation text: left out."
+    ]

@@ -806,6 +806,17 @@ class _TableReader:
         width = len(values)
         has_values = any(index < width and not is_blank(values[index]) for index in self.values)
         current = self.current
+        if number and not text and not pairs and not any(c.isdigit() for c in number):
+            # "Total", "Key": a row about the table, not a recommendation.
+            self.layout.warnings.append(
+                Problem(
+                    f'"{number[:40]}" is not a recommendation number and its row has no '
+                    "recommendation text: left out.",
+                    sheet=self.table.sheet,
+                    row=row,
+                )
+            )
+            return
         if not self.under_heading and self.text is None and len(pairs) == 1:
             # Without a text column, the actions' column holds each row's text.
             (sub_number, text), pairs = pairs[0], []
