@@ -602,6 +602,30 @@ def hostile_sparse_rows_xlsx(sheets: int = 8) -> bytes:
     return xlsx_with_sheets({f"Sheet {i}": body for i in range(1, sheets + 1)})
 
 
+def hostile_sheet_listed_again_xlsx(copies: int = 1_000) -> bytes:
+    """A workbook listing one 4 MB sheet a thousand times under different names."""
+    body = sheet_xml({n: {"A": "x" * 200} for n in range(1, 20_001)})
+    data = xlsx_with_sheets({"Plan": body})
+    parts = read_zip(data)
+    sheets = "".join(
+        f'<sheet name="Copy {n}" sheetId="{n + 1}" r:id="rId1"/>' for n in range(copies)
+    )
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"</sheets>", sheets.encode() + b"</sheets>"
+    )
+    return write_zip(parts)
+
+
+def hostile_huge_workbook_part_xlsx() -> bytes:
+    """A workbook part of 200,000 sheet entries (10 MB) for openpyxl to make objects of."""
+    parts = read_zip(xlsx_with_sheets({"Plan": sheet_xml({1: {"A": "x"}})}))
+    sheets = "".join(f'<sheet name="S{n}" sheetId="{n + 2}" r:id="rId1"/>' for n in range(200_000))
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"</sheets>", sheets.encode() + b"</sheets>"
+    )
+    return write_zip(parts)
+
+
 def hostile_row_beyond_limit_xlsx() -> bytes:
     return xlsx_with_sheets({"Plan": sheet_xml({1: {"A": "x"}, 1_048_577: {"A": "too far"}})})
 
@@ -859,6 +883,8 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "zip with lying sizes (xlsx)": (hostile_lying_sizes_xlsx, "plan.xlsx"),
     "30,000 zip members (xlsx)": (hostile_many_members_xlsx, "plan.xlsx"),
     "8 sheets of sparse rows (xlsx)": (hostile_sparse_rows_xlsx, "plan.xlsx"),
+    "one sheet listed 1,000 times (xlsx)": (hostile_sheet_listed_again_xlsx, "plan.xlsx"),
+    "workbook part of 200,000 sheets (xlsx)": (hostile_huge_workbook_part_xlsx, "plan.xlsx"),
     "row beyond 1,048,576 (xlsx)": (hostile_row_beyond_limit_xlsx, "plan.xlsx"),
     "column beyond XFD (xlsx)": (hostile_column_beyond_limit_xlsx, "plan.xlsx"),
     'row r="x1" (xlsx)': (hostile_bad_row_reference_xlsx, "plan.xlsx"),

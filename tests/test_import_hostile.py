@@ -148,6 +148,18 @@ def test_millions_of_blank_cells_are_read_as_the_one_with_a_value():
     assert sheet.rows == [(1, ["Recommendation"])]
 
 
+def test_a_sheet_listed_again_under_other_names_is_refused():
+    assert refusal("one sheet listed 1,000 times (xlsx)").startswith(
+        'This file is damaged and cannot be read (its sheets "Plan" and "Copy 0" are one and'
+    )
+
+
+def test_a_workbook_part_far_larger_than_any_workbook_is_refused_unparsed():
+    assert refusal("workbook part of 200,000 sheets (xlsx)").startswith(
+        "This file is damaged and cannot be read (the part xl/workbook.xml is far larger"
+    )
+
+
 def test_row_beyond_the_last_row_is_refused_naming_the_sheet():
     assert refusal("row beyond 1,048,576 (xlsx)").startswith(
         'Sheet "Plan" is damaged: it uses row 1,048,577, beyond the last a spreadsheet can have'
@@ -335,6 +347,8 @@ def test_every_hostile_file_has_a_test():
         "zip with lying sizes (xlsx)",
         "30,000 zip members (xlsx)",
         "8 sheets of sparse rows (xlsx)",
+        "one sheet listed 1,000 times (xlsx)",
+        "workbook part of 200,000 sheets (xlsx)",
         "row beyond 1,048,576 (xlsx)",
         "column beyond XFD (xlsx)",
         'row r="x1" (xlsx)',

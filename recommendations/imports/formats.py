@@ -54,6 +54,7 @@ from .guards import (
     MAX_COLUMNS,
     MAX_FILE_BYTES,
     MAX_MERGED,
+    MAX_PACKAGE_PART_BYTES,
     MAX_ROWS,
     OLE_SIGNATURE,
     CheckedZip,
@@ -388,13 +389,13 @@ def _read_ooxml(data: bytes, extension: str) -> tuple[list[Sheet], str]:
     size, and its shared string reader keeps every string element until the end."""
     archive = CheckedZip(data)
     try:
-        archive.open("[Content_Types].xml").close()
+        archive.open("[Content_Types].xml", largest=MAX_PACKAGE_PART_BYTES).close()
         reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
         reader.read_manifest()
         workbook_part = _find_workbook_part(reader.package)
         part = workbook_part.PartName.lstrip("/")
-        archive.open(part).close()
-        archive.open(get_rels_path(part)).close()
+        archive.open(part, largest=MAX_PACKAGE_PART_BYTES).close()
+        archive.open(get_rels_path(part), largest=MAX_PACKAGE_PART_BYTES).close()
         reader.read_workbook()
         found = list(reader.parser.find_sheets())
         relations = reader.parser.rels
@@ -420,9 +421,14 @@ def _read_ooxml(data: bytes, extension: str) -> tuple[list[Sheet], str]:
     )
     counter = _Counter()
     sheets = []
+    read: dict[str, str] = {}  # part: the sheet read from it
     for sheet, relation in found:
         if not relation.Type.endswith("/worksheet") or relation.target not in archive.names:
             continue
+        if relation.target in read:
+            first = read[relation.target]
+            raise damaged(f'its sheets "{first}" and "{sheet.name}" are one and the same part')
+        read[relation.target] = sheet.name
         rows, merged = _worksheet(archive, relation.target, sheet.name, parser, counter)
         sheets.append(Sheet(sheet.name, rows, merged, hidden=sheet.state != "visible"))
     return sheets, "xlsm" if macro else "xlsx"

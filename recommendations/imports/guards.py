@@ -41,6 +41,7 @@ MAX_COLUMNS = 200  # no value may lie to the right of this column
 MAX_CELLS = 500_000  # cells holding a value, in the whole file
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024  # all members of a zip package, unpacked
 MAX_ZIP_MEMBERS = 2_000
+MAX_PACKAGE_PART_BYTES = 2 * 1024 * 1024  # a part openpyxl parses whole into objects
 MAX_MERGED = 50_000  # merged ranges in the whole file
 MAX_GRID_CELLS = 1_500_000  # cells calamine may allocate for all sheets of a file together
 MAX_ELEMENT_BYTES = 2 * 1024 * 1024  # markup of one row (or shared string) of an XML part
@@ -150,6 +151,7 @@ class CheckedZip:
         if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
             raise self._too_big()
         self.names = {member.filename for member in members}
+        self.sizes = {member.filename: member.file_size for member in members}
         self.xml_members: set[str] = set()
         unpacked = 0
         for member in members:
@@ -192,12 +194,15 @@ class CheckedZip:
             raise damaged(f"the part {member.filename} is broken") from error
         return unpacked, bool(prolog)
 
-    def open(self, name: str) -> io.BufferedIOBase:
-        """A member to parse as XML, if the check found it to be XML."""
+    def open(self, name: str, *, largest: int | None = None) -> io.BufferedIOBase:
+        """A member to parse as XML, if the check found it to be XML (and, for a part that
+        will be parsed whole, no larger than `largest`)."""
         if name not in self.names:
             raise damaged(f"the part {name} is missing")
         if name not in self.xml_members:
             raise damaged(f"the part {name} is not XML")
+        if largest is not None and self.sizes[name] > largest:
+            raise damaged(f"the part {name} is far larger than any workbook's")
         return self.archive.open(name)
 
 
