@@ -1071,3 +1071,23 @@ def test_a_totals_row_under_the_table_is_left_out_with_a_warning():
         'Sheet "Plan 2025", row 4: "Total" is not a recommendation number and its row has no '
         "recommendation text: left out."
     ]
+
+
+@pytestmark_db
+def test_a_heading_merged_across_the_table_holds_the_actions_under_it():
+    rows = [
+        ["Summary", "Owner", "Status"],
+        ["AFI 1 - " + REC_10],
+        ["Rewrite the course.", "PC Ann Smith", "Complete"],
+        ["Train the trainers.", "Sgt Lee Brown", "In progress"],
+        ["AFI 2 - " + REC_15, "Ms Lee Brown", "Not started"],
+    ]
+    merged = sheet(rows)
+    merged.merged = [(2, 0, 2, 2)]
+    preview = read(merged)
+    assert preview.ok, problems(preview)
+    assert tree(preview) == [
+        ("AFI 1", REC_10, [("AFI 1.1", "Rewrite the course."), ("AFI 1.2", "Train the trainers.")]),
+        ("AFI 2", REC_15, []),
+    ]
+    assert preview.recommendations[1].owner.name == "Lee Brown"

@@ -75,6 +75,8 @@ class Table:
     # A heading such as "Recommendation 1: By 1 August 2023, ..." straight above the header:
     # every row of the table is one of its actions. (row, number, text)
     heading_item: tuple[int, str, str] | None = None
+    # Cells merged across columns, (row, column): a row of one such cell is a heading.
+    spanning: set[tuple[int, int]] = field(default_factory=set)
 
     def column(self, meaning: str) -> Column | None:
         return next((column for column in self.columns if column.meaning == meaning), None)
@@ -459,6 +461,11 @@ def _read_sheet(sheet: Sheet, layout: Layout) -> None:
         if data and data[0][0] == row + 1 and (below := _second_header(values, data[0][1])):
             (values, guesses), data = below, data[1:]
         table = Table(sheet.name, row, _columns(values, guesses, data), data)
+        table.spanning = {
+            (first_row, first_column)
+            for first_row, first_column, _, last_column in getattr(sheet, "merged", [])
+            if last_column > first_column
+        }
         if above is not None:
             _head(table, above[0], _heading_line(above[1]), layout)
         layout.tables.append(table)
@@ -609,6 +616,18 @@ def _problem(layout: Layout, message: str, record_or_sheet, row=None, column=Non
     layout.problems.append(Problem(message, **place))
 
 
+_PREFIXED_NUMBER = re.compile(r"([A-Za-z]+) ?(\d+)")
+
+
+def _siblings(number: str, other: str) -> bool:
+    """Two numbers of one series: "AFI 3" and "AFI 2", "R4" and "R3" (not "2" and "1", which
+    may count actions within a recommendation)."""
+    first, second = _PREFIXED_NUMBER.fullmatch(number), _PREFIXED_NUMBER.fullmatch(other)
+    return bool(
+        first and second and first[1].casefold() == second[1].casefold() and first[2] != second[2]
+    )
+
+
 def _combine(number: str, text: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The items one row gives: its own number and text, and the sub-recommendations or
     actions of its actions' column."""
@@ -737,7 +756,7 @@ class _TableReader:
             return True  # a page number or a marking repeated down a printed table
         if text is None or index != self.leftmost:
             return False
-        if index in self.own_columns:
+        if index in self.own_columns and (row, index) not in self.table.spanning:
             # A short line alone in the text column just before a numbered row heads a part.
             own = self._own(following[0], following[1]) if following else None
             if words.split_number(text) or not title_like(text) or not (own and own[0]):
@@ -806,6 +825,8 @@ class _TableReader:
         width = len(values)
         has_values = any(index < width and not is_blank(values[index]) for index in self.values)
         current = self.current
+        if self.under_heading and current is not None and _siblings(number, current.number):
+            self.under_heading = False  # "AFI 3" after the heading "AFI 2": the next one
         if number and not text and not pairs and not any(c.isdigit() for c in number):
             # "Total", "Key": a row about the table, not a recommendation.
             self.layout.warnings.append(
