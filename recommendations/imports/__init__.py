@@ -68,6 +68,10 @@ def _place(record: layouts.Record, row: int, column: layouts.Column) -> dict:
 
 
 ADDRESSEE_CHARS = 300
+_UNREADABLE = (
+    "The file could not be read: its layout confused the import. Save it again as a simple "
+    "table (one header row, one row per recommendation) and retry."
+)
 _CONSUMED = (Meaning.NUMBER, Meaning.TEXT, Meaning.SUBS, Meaning.SUB_TEXTS, Meaning.IGNORE)
 
 
@@ -91,7 +95,10 @@ def read_plan(
     with _no_cycle_collection():
         try:
             source = formats.read_source(data, filename=filename)
-        except formats.NotReadable as error:
+        except Exception as error:  # NotReadable says why; anything else must not escape
+            if not isinstance(error, formats.NotReadable):
+                logger.exception("Reading %s failed", filename)
+                error = _UNREADABLE
             preview = ImportPreview(filename=filename, mapping=mapping)
             preview.problems.append(Problem(str(error)))
             return preview
@@ -132,12 +139,7 @@ def preview_source(
     except Exception:  # a file nobody foresaw must still give an answer, not an error page
         logger.exception("Reading %s failed", source.filename)
         preview.recommendations = []
-        preview.problems.append(
-            Problem(
-                "The file could not be read: its layout confused the import. Save it again as "
-                "a simple table (one header row, one row per recommendation) and retry."
-            )
-        )
+        preview.problems.append(Problem(_UNREADABLE))
     preview.title = " ".join((title or preview.title).split())
     preview.slug = (slug or preview.slug).strip()
     check_against_database(preview, into_existing=into_existing)

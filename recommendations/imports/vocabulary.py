@@ -8,9 +8,10 @@ says what was wrong, for the caller to place by sheet, row and column.
 Dates are read the British way (day before month). A quarter with a bare year ("Q1 2025") is a
 calendar quarter, ending on 31 March, 30 June, 30 September or 31 December of that year: the
 same year every other date in the file is written in ("March 2025"). A quarter of a financial
-year written as such ("Q1 2025/26", "Q1 2025-26", "Q1 FY25/26") is a quarter of the April to
-March year that policing budgets and returns run on: Q1 ends on 30 June 2025, Q4 on 31 March
-2026. A month ("March 2025", "Nov-24") stands for its last day.
+year written as such ("Q1 2025/26", "Q1 2025-26", "Q1 FY25/26", "Q1 FY2025", the last read as
+the year starting in April 2025) is a quarter of the April to March year that policing budgets
+and returns run on: Q1 ends on 30 June 2025, Q4 on 31 March 2026. A month ("March 2025",
+"Nov-24") stands for its last day; a two-digit year is in this century.
 """
 
 from __future__ import annotations
