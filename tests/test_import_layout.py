@@ -1091,3 +1091,28 @@ def test_a_heading_merged_across_the_table_holds_the_actions_under_it():
         ("AFI 2", REC_15, []),
     ]
     assert preview.recommendations[1].owner.name == "Lee Brown"
+
+
+@pytestmark_db
+def test_a_file_that_cannot_be_read_is_a_problem_not_an_error():
+    from recommendations.imports import read_plan
+
+    preview = read_plan(b"not a workbook", filename="plan.xlsx")
+    assert len(preview.problems) == 1
+    assert "plan.xlsx" in str(preview.problems[0])
+    assert preview.recommendations == []
+
+
+@pytestmark_db
+def test_a_layout_that_confuses_the_reader_is_a_problem_not_an_error(monkeypatch):
+    from recommendations.imports import layout
+
+    def confused(source):
+        raise IndexError("nobody foresaw this")
+
+    monkeypatch.setattr(layout, "find_layout", confused)
+    preview = read(sheet([["Ref", "Recommendation"], ["7", REC_7]]))
+    assert problems(preview) == [
+        "The file could not be read: its layout confused the import. Save it again as a simple "
+        "table (one header row, one row per recommendation) and retry."
+    ]
