@@ -209,9 +209,7 @@ _SIGNATURES = [
     (b"{\\rtf", "a Rich Text document"),
     (b"\x1f\x8b", "a compressed (gzip) file"),
     (b"7z\xbc\xaf\x27\x1c", "a compressed (7-Zip) file"),
-    (b"Rar!", "a compressed (RAR) file"),
-    (b"MZ", "a program"),
-    (b"\x7fELF", "a program"),
+    (b"Rar!\x1a\x07", "a compressed (RAR) file"),
 ]
 _HTML_TAG = re.compile(rb"<(!doctype\s+html|html|head|body|table)\b", re.I)
 
@@ -671,12 +669,10 @@ _DELIMITERS = ",;\t"
 def _read_csv(data: bytes, name: str) -> Sheet:
     """Every value a string (blank: None), rows numbered as a spreadsheet shows the file."""
     text = _decode_text(data)
-    lines = text.splitlines(keepends=True)
-    delimiter = None
-    if lines and re.fullmatch(r"sep=(.)\r?\n?", lines[0]):  # Excel's own hint
-        delimiter = lines[0][4]
-        text = text[len(lines[0]) :]
-    if delimiter is None:
+    first, _, rest = text.partition("\n")
+    if re.fullmatch(r"sep=.\r?", first):  # Excel's own hint, not part of the table
+        delimiter, text = first[4], rest
+    else:
         delimiter = _delimiter(text[:4096])
     rows: list[Row] = []
     counter = _Counter()
