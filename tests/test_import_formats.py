@@ -432,6 +432,18 @@ def test_web_page_without_main_skips_the_site_around_the_content():
     assert sheet.rows == [(1, ["The plan"]), (2, ["Loose text"])]
 
 
+def test_xhtml_page_with_an_xml_declaration_is_read():
+    data = (
+        '<?xml version="1.0" encoding="iso-8859-1"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML '
+        '1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html xmlns="http:'
+        '//www.w3.org/1999/xhtml"><head><meta http-equiv="Content-Type" content="text/html; '
+        'charset=iso-8859-1"/><title>Plan</title></head><body><p>caf\xe9</p><table><tr><td>7'
+        "</td></tr></table></body></html>"
+    ).encode("latin-1")
+    sheet = only_sheet(data, "plan.htm")
+    assert (sheet.name, sheet.rows) == ("Plan", [(1, ["café"]), (2, ["7"])])
+
+
 def test_web_page_role_main_counts_as_main():
     body = "<p>Outside</p><div role='main'><p>Inside</p></div>"
     assert only_sheet(page(body), "plan.html").rows == [(1, ["Inside"])]

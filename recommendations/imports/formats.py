@@ -753,11 +753,13 @@ def _read_html(data: bytes) -> Sheet:
             "Save only the plan's table (copy it into a spreadsheet) and import that."
         )
     text = _decode_page(data)
+    # Given as UTF-8 bytes with the encoding named, so that neither an XML declaration nor a
+    # <meta> charset makes libxml2 decode the page again.
     parser = lxml.html.HTMLParser(
-        remove_comments=True, remove_pis=True, no_network=True, huge_tree=False
+        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, huge_tree=False
     )
     try:
-        document = lxml.html.document_fromstring(text, parser=parser)
+        document = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
     except (ValueError, lxml.etree.ParserError) as error:
         raise NotReadable(
             "This web page is empty or cannot be read: save the page again from the browser "
