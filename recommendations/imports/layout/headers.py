@@ -9,7 +9,7 @@ import re
 from openpyxl.utils import get_column_letter
 
 from .. import vocabulary as words
-from ..mapping import column_key
+from ..mapping import Meaning, column_key
 from .model import MAX_HEADER_CHARS, SAMPLE_CHARS, Column, at, cell_text, is_blank
 
 
@@ -25,7 +25,7 @@ def header_guesses(values: list[object]) -> dict[int, words.HeaderGuess] | None:
         return None
     guesses = {index: words.classify_header(words.clean_header(value)) for index, value in cells}
     known = [guess.meaning for guess in guesses.values() if guess.meaning]
-    keys = {words.Meaning.NUMBER, words.Meaning.TEXT, words.Meaning.SUBS}
+    keys = {Meaning.NUMBER, Meaning.TEXT, Meaning.SUBS}
     if len(known) >= 2 and keys & set(known) and len(known) * 2 >= len(cells):
         return guesses
     return None
@@ -68,7 +68,7 @@ def make_columns(header: list[object], guesses: dict[int, words.HeaderGuess], ro
                 filled=filled[index],
                 sample=sample if len(sample) <= SAMPLE_CHARS else sample[: SAMPLE_CHARS - 1] + "…",
                 # Only a column of actions needs telling whether it holds counts instead.
-                whole_numbers=guess.meaning == words.Meaning.SUBS
+                whole_numbers=guess.meaning == Meaning.SUBS
                 and filled[index] > 0
                 and all(
                     _whole_number(value)
