@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import vocabulary as words
+from ..mapping import Meaning
 from .blocks import item_heading, read_block, single_cell, title_like
 from .headers import make_columns
 from .model import Layout, Table
@@ -14,7 +15,14 @@ if TYPE_CHECKING:
 
 
 # What a labelled line of prose may give a recommendation ("March 2026 update: ...").
-_FIELD_MEANINGS = ("period", "status", "owner", "due", "addressee", "update_date")
+_FIELD_MEANINGS = (
+    Meaning.PERIOD,
+    Meaning.STATUS,
+    Meaning.OWNER,
+    Meaning.DUE,
+    Meaning.ADDRESSEE,
+    Meaning.UPDATE_DATE,
+)
 PROSE_HEADERS = ("Number", "Recommendation", "Sub-recommendations")
 
 

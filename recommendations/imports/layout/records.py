@@ -8,12 +8,21 @@ import re
 from dataclasses import dataclass, field
 
 from .. import vocabulary as words
+from ..mapping import Meaning
 from ..preview import Problem
 from .blocks import item_heading, noise, single_cell, title_like
 from .model import Column, Layout, Table, at, cell_text, is_blank
 
 # Cells a recommendation, or in a table of actions each action, has of its own.
-_VALUE_MEANINGS = ("owner", "due", "status", "period", "update_date", "detail", "addressee")
+_VALUE_MEANINGS = (
+    Meaning.OWNER,
+    Meaning.DUE,
+    Meaning.STATUS,
+    Meaning.PERIOD,
+    Meaning.UPDATE_DATE,
+    Meaning.DETAIL,
+    Meaning.ADDRESSEE,
+)
 
 
 @dataclass(eq=False)
@@ -71,10 +80,10 @@ class _TableReader:
 
     def __init__(self, table: Table, layout: Layout):
         self.table, self.layout = table, layout
-        self.number = table.column("number")
-        self.text = table.column("text")
-        self.subs = table.column("subs")
-        self.sub_texts = table.column("sub_texts")
+        self.number = table.column(Meaning.NUMBER)
+        self.text = table.column(Meaning.TEXT)
+        self.subs = table.column(Meaning.SUBS)
+        self.sub_texts = table.column(Meaning.SUB_TEXTS)
         self.values = [c.index for c in table.columns if c.meaning in _VALUE_MEANINGS]
         self.leftmost = min((c.index for c in table.columns), default=0)
         self.own_columns = {c.index for c in (self.text, self.subs, self.sub_texts) if c}
@@ -120,7 +129,10 @@ class _TableReader:
 
     # -- a row's parts
 
-    def _own(self, row: int, values: list[object]) -> tuple[str, str, Column | None] | None:
+    def _own(
+        self, row: int, values: list[object], *, report: bool = True
+    ) -> tuple[str, str, Column | None] | None:
+        """The row's own number and text (from their columns, or the number from the text)."""
         number, extra, column = "", "", None
         raw = at(values, self.number.index) if self.number is not None else None
         if type(raw) is int:
@@ -129,7 +141,8 @@ class _TableReader:
             try:
                 written = words.number_text(raw)
             except words.Unreadable as error:
-                _problem(self.layout, str(error), self.table.sheet, row, self.number)
+                if report:
+                    _problem(self.layout, str(error), self.table.sheet, row, self.number)
                 return None
             found = words.split_number(written)  # "Recommendation 7", "7 - text"
             number, extra = found if found else (written.rstrip(".").strip(), "")
@@ -185,7 +198,7 @@ class _TableReader:
             return False
         if index in self.own_columns and (row, index) not in self.table.spanning:
             # A short line alone in the text column just before a numbered row heads a part.
-            own = self._own(following[0], following[1]) if following else None
+            own = self._own(*following, report=False) if following else None
             if words.split_number(text) or not title_like(text) or not (own and own[0]):
                 return False
             self.section, self.section_row, self.current = text, row, None
