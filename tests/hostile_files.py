@@ -221,32 +221,60 @@ _FREE, _END, _FAT = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
 _SECTOR = 512
 
 
-def compound_file(streams: dict[str, bytes]) -> bytes:
+def _chain(start: int, count: int) -> list[int]:
+    return [*range(start + 1, start + count), _END] if count else []
+
+
+def compound_file(streams: dict[str, bytes], *, pad: bool = True) -> bytes:
     """An OLE2 compound file (version 3) holding the given streams in its root storage.
 
-    Every stream is padded to 4,096 bytes so that none goes to the mini stream."""
-    streams = {name: data.ljust(4096, b"\0") for name, data in streams.items()}
-    entries = [("Root Entry", 5, _END, 0)]
+    With `pad`, every stream is padded to 4,096 bytes and so kept in sectors of its own;
+    without, streams under 4,096 bytes go to the mini stream, as small streams must."""
+    if pad:
+        streams = {name: data.ljust(4096, b"\0") for name, data in streams.items()}
     # Siblings are kept in the compound file's order: shorter names first, then by capitals.
     names = sorted(streams, key=lambda name: (len(name), name.upper()))
-    entry_count = len(names) + 1
-    directory_sectors = -(-entry_count // 4)
-    stream_sectors = [-(-len(streams[name]) // _SECTOR) for name in names]
+    small = [name for name in names if len(streams[name]) < 4096]
+    minifat: list[int] = []
+    mini = b""
+    mini_start: dict[str, int] = {}
+    for name in small:
+        count = -(-len(streams[name]) // 64)
+        mini_start[name] = len(minifat) if count else _END
+        minifat += _chain(len(minifat), count)
+        mini += streams[name].ljust(count * 64, b"\0")
+    minifat_sectors = -(-len(minifat) * 4 // _SECTOR)
+    mini_sectors = -(-len(mini) // _SECTOR)
+    directory_sectors = -(-(len(names) + 1) // 4)
+    big = [name for name in names if name not in small]
+    big_sectors = [-(-len(streams[name]) // _SECTOR) for name in big]
+    used = directory_sectors + minifat_sectors + mini_sectors + sum(big_sectors)
     fat_sectors = 1
-    while fat_sectors * 128 < fat_sectors + directory_sectors + sum(stream_sectors):
+    while fat_sectors * 128 < fat_sectors + used:
         fat_sectors += 1
     fat = [_FAT] * fat_sectors
     first_directory = len(fat)
-    fat += [*range(first_directory + 1, first_directory + directory_sectors), _END]
-    for name, count in zip(names, stream_sectors, strict=True):
-        start = len(fat)
-        fat += [*range(start + 1, start + count), _END]
-        entries.append((name, 2, start, len(streams[name])))
+    fat += _chain(len(fat), directory_sectors)
+    first_minifat = len(fat) if minifat_sectors else _END
+    fat += _chain(len(fat), minifat_sectors)
+    first_mini = len(fat) if mini_sectors else _END
+    fat += _chain(len(fat), mini_sectors)
+    entries = [("Root Entry", 5, first_mini, len(mini))]
+    starts = {}
+    for name, count in zip(big, big_sectors, strict=True):
+        starts[name] = len(fat)
+        fat += _chain(len(fat), count)
+    entries += [
+        (name, 2, mini_start[name] if name in mini_start else starts[name], len(streams[name]))
+        for name in names
+    ]
     fat += [_FREE] * (fat_sectors * 128 - len(fat))
 
     header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16
     header += struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
-    header += struct.pack("<IIIIIIII", 0, fat_sectors, first_directory, 0, 4096, _END, 0, _END)
+    header += struct.pack(
+        "<IIIIIIII", 0, fat_sectors, first_directory, 0, 4096, first_minifat, minifat_sectors, _END
+    )
     header += struct.pack("<I", 0)  # DIFAT sector count
     difat = list(range(fat_sectors)) + [_FREE] * (109 - fat_sectors)
     header = header[:76] + struct.pack("<109I", *difat)
@@ -264,10 +292,14 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
         directory += struct.pack("<II", start, size) + b"\0" * 4
     unused = b"\0" * 68 + struct.pack("<III", _FREE, _FREE, _FREE) + b"\0" * 48
     directory += unused * (directory_sectors * 4 - len(entries))
+
+    def sectors(data: bytes) -> bytes:
+        return data.ljust(-(-len(data) // _SECTOR) * _SECTOR, b"\0")
+
     body = struct.pack(f"<{len(fat)}I", *fat) + directory
-    for name in names:
-        data = streams[name]
-        body += data.ljust(-(-len(data) // _SECTOR) * _SECTOR, b"\0")
+    body += sectors(struct.pack(f"<{len(minifat)}I", *minifat)) + sectors(mini)
+    for name in big:
+        body += sectors(streams[name])
     return header + body
 
 
@@ -284,12 +316,15 @@ def xls_from_sheets(
     *,
     merged: dict[str, list[tuple[int, int, int, int]]] | None = None,
     hidden: Iterable[str] = (),
+    pad: bool = True,
+    copies: int = 1,
 ) -> bytes:
     """An Excel 97-2003 workbook: {sheet name: {(row, column) 0-based: value}}.
 
     Strings go to the shared string table, numbers to NUMBER records, booleans to BOOLERR,
     dates to NUMBER records with a date format; merged: {sheet: [(first row, last row,
-    first column, last column)]}."""
+    first column, last column)]}. With `copies`, each sheet is listed that many times in the
+    workbook, every copy pointing at the same records."""
     merged = merged or {}
     hidden = set(hidden)
     strings: list[str] = []
@@ -315,7 +350,8 @@ def xls_from_sheets(
         _bof(0x0005) + _record(0x0042, struct.pack("<H", 1200)) + _record(0x0031, font) * 5
     )
     globals_head += formats
-    boundsheet_sizes = [4 + 8 + 2 * len(name) for name in sheets]
+    suffix = 4 if copies > 1 else 0  # each copy's name ends in its number
+    boundsheet_sizes = [(4 + 8 + 2 * (len(name) + suffix)) * copies for name in sheets]
     globals_tail = _record(0x00FC, sst) + _record(0x000A)
     offset = len(globals_head) + sum(boundsheet_sizes) + len(globals_tail)
 
@@ -351,13 +387,15 @@ def xls_from_sheets(
     boundsheets = b""
     for name, body in zip(sheets, sheet_streams, strict=True):
         state = 1 if name in hidden else 0
-        boundsheets += _record(
-            0x0085,
-            struct.pack("<IBBBB", offset, state, 0, len(name), 1) + name.encode("utf-16-le"),
-        )
+        for copy in range(copies):
+            label = f"{name}{copy:04d}" if copies > 1 else name
+            boundsheets += _record(
+                0x0085,
+                struct.pack("<IBBBB", offset, state, 0, len(label), 1) + label.encode("utf-16-le"),
+            )
         offset += len(body)
     stream = globals_head + boundsheets + globals_tail + b"".join(sheet_streams)
-    return compound_file({"Workbook": stream})
+    return compound_file({"Workbook": stream}, pad=pad)
 
 
 # --- Hostile files ----------------------------------------------------------------------------
@@ -564,6 +602,30 @@ def hostile_sparse_rows_xlsx(sheets: int = 8) -> bytes:
     return xlsx_with_sheets({f"Sheet {i}": body for i in range(1, sheets + 1)})
 
 
+def hostile_sheet_listed_again_xlsx(copies: int = 1_000) -> bytes:
+    """A workbook listing one 4 MB sheet a thousand times under different names."""
+    body = sheet_xml({n: {"A": "x" * 200} for n in range(1, 20_001)})
+    data = xlsx_with_sheets({"Plan": body})
+    parts = read_zip(data)
+    sheets = "".join(
+        f'<sheet name="Copy {n}" sheetId="{n + 1}" r:id="rId1"/>' for n in range(copies)
+    )
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"</sheets>", sheets.encode() + b"</sheets>"
+    )
+    return write_zip(parts)
+
+
+def hostile_huge_workbook_part_xlsx() -> bytes:
+    """A workbook part of 200,000 sheet entries (10 MB) for openpyxl to make objects of."""
+    parts = read_zip(xlsx_with_sheets({"Plan": sheet_xml({1: {"A": "x"}})}))
+    sheets = "".join(f'<sheet name="S{n}" sheetId="{n + 2}" r:id="rId1"/>' for n in range(200_000))
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"</sheets>", sheets.encode() + b"</sheets>"
+    )
+    return write_zip(parts)
+
+
 def hostile_row_beyond_limit_xlsx() -> bytes:
     return xlsx_with_sheets({"Plan": sheet_xml({1: {"A": "x"}, 1_048_577: {"A": "too far"}})})
 
@@ -630,6 +692,12 @@ def hostile_spread_ods() -> bytes:
     return ods_from_tables({"Plan": rows})
 
 
+def hostile_overlapping_sheets_xls() -> bytes:
+    """One sheet of 40,000 numbers listed as 5,000 sheets: each would be read again."""
+    cells = {(row, column): row for row in range(20_000) for column in range(2)}
+    return xls_from_sheets({"Plan": cells}, copies=5_000)
+
+
 def hostile_far_corners_xls() -> bytes:
     """Two cells far apart in an Excel 97 sheet: the first and last rows, 150 columns apart
     (calamine would fill a grid of ten million cells between them)."""
@@ -639,6 +707,15 @@ def hostile_far_corners_xls() -> bytes:
 def oversized_csv(size: int = 5 * 1024 * 1024 + 1) -> bytes:
     line = b"7,Open,Some text of an action plan\n"
     return (line * (size // len(line) + 1))[:size]
+
+
+def hostile_dense_values_ods() -> bytes:
+    """A value repeated over 20,000 rows and 25 columns: 500,000 cells, the most a file may
+    hold, in 1 KB."""
+    row = '<table:table-row table:number-rows-repeated="20000">'
+    return ods_from_tables(
+        {"Plan": row + ods_cell("text of a plan", repeated=25) + "</table:table-row>"}
+    )
 
 
 def normal_workbook(rows: int = 10_000) -> bytes:
@@ -697,7 +774,7 @@ def hostile_wide_row_xlsx() -> bytes:
     return xlsx_with_sheets({"Plan": body})
 
 
-def hostile_many_strings_xlsx(count: int = 1_200_000) -> bytes:
+def hostile_many_strings_xlsx(count: int = 600_000) -> bytes:
     """More shared strings than cells a file may hold."""
 
     def chunks() -> Iterable[bytes]:
@@ -753,11 +830,32 @@ def hostile_unclosed_quote_csv() -> bytes:
     return b'Rec,Text\n7,"An opening quote that never closes' + b" and on" * 600_000
 
 
+def hostile_million_filled_rows_xlsx() -> bytes:
+    """300,000 rows each holding a value (12 MB of XML): refused at the row limit, not
+    after all of them are held."""
+
+    def chunks() -> Iterable[bytes]:
+        yield f'<?xml version="1.0"?><worksheet xmlns="{SHEET_NS}"><sheetData>'.encode()
+        for start in range(1, 300_000, 5000):
+            yield "".join(
+                f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(start, start + 5000)
+            ).encode()
+        yield b"</sheetData></worksheet>"
+
+    return zip_from_members(_xlsx_parts_with("xl/worksheets/sheet1.xml", chunks))
+
+
 def hostile_many_merges_xlsx(count: int = 60_000) -> bytes:
     """More merged areas than a plan could have."""
     merges = "".join(f'<mergeCell ref="A{n}:B{n}"/>' for n in range(1, count + 1))
     body = sheet_xml({1: {"A": "x"}}) + f'<mergeCells count="{count}">{merges}</mergeCells>'
     return xlsx_with_sheets({"Plan": body})
+
+
+def hostile_comments_csv() -> bytes:
+    """Thousands of HTML comments at the start of a text file, where a pattern with nested
+    repeats would backtrack for ever."""
+    return b"<!--a-->" * 5_000 + b"\nRec,Text\n7,Review\n"
 
 
 def hostile_sniffer_backtracking_csv() -> bytes:
@@ -785,6 +883,8 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "zip with lying sizes (xlsx)": (hostile_lying_sizes_xlsx, "plan.xlsx"),
     "30,000 zip members (xlsx)": (hostile_many_members_xlsx, "plan.xlsx"),
     "8 sheets of sparse rows (xlsx)": (hostile_sparse_rows_xlsx, "plan.xlsx"),
+    "one sheet listed 1,000 times (xlsx)": (hostile_sheet_listed_again_xlsx, "plan.xlsx"),
+    "workbook part of 200,000 sheets (xlsx)": (hostile_huge_workbook_part_xlsx, "plan.xlsx"),
     "row beyond 1,048,576 (xlsx)": (hostile_row_beyond_limit_xlsx, "plan.xlsx"),
     "column beyond XFD (xlsx)": (hostile_column_beyond_limit_xlsx, "plan.xlsx"),
     'row r="x1" (xlsx)': (hostile_bad_row_reference_xlsx, "plan.xlsx"),
@@ -794,16 +894,20 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "cell repeated over the grid (ods)": (hostile_huge_repeat_ods, "plan.ods"),
     "values 400,000 rows apart (ods)": (hostile_spread_ods, "plan.ods"),
     "cells at far corners (xls)": (hostile_far_corners_xls, "plan.xls"),
+    "one sheet listed 5,000 times (xls)": (hostile_overlapping_sheets_xls, "plan.xls"),
     "file over 5 MB (csv)": (oversized_csv, "plan.csv"),
     "a million empty rows (xlsx)": (hostile_million_empty_rows_xlsx, "plan.xlsx"),
     "3 million blank cells (xlsx)": (hostile_blank_cells_xlsx, "plan.xlsx"),
     "a row of 100,000 cells (xlsx)": (hostile_wide_row_xlsx, "plan.xlsx"),
-    "1.2 million shared strings (xlsx)": (hostile_many_strings_xlsx, "plan.xlsx"),
+    "600,000 shared strings (xlsx)": (hostile_many_strings_xlsx, "plan.xlsx"),
     "elements nested 100,000 deep (xlsx)": (hostile_deep_nesting_xlsx, "plan.xlsx"),
     "web page of 435,000 tags": (hostile_page_of_tags, "plan.html"),
     "web page of 1.5 million tags": (hostile_page_too_many_tags, "plan.html"),
     "quotation mark never closed (csv)": (hostile_unclosed_quote_csv, "plan.csv"),
     "60,000 merged areas (xlsx)": (hostile_many_merges_xlsx, "plan.xlsx"),
+    "500,000 values repeated (ods)": (hostile_dense_values_ods, "plan.ods"),
+    "300,000 filled rows (xlsx)": (hostile_million_filled_rows_xlsx, "plan.xlsx"),
+    "HTML comments before the text (csv)": (hostile_comments_csv, "plan.csv"),
     "apostrophes that slow the delimiter sniffer (csv)": (
         hostile_sniffer_backtracking_csv,
         "plan.csv",

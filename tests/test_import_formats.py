@@ -24,7 +24,9 @@ from tests.hostile_files import (
     ods_from_tables,
     ods_rows,
     png_image,
+    read_zip,
     sheet_xml,
+    write_zip,
     xls_from_sheets,
     xlsx_from_rows,
     xlsx_with_sheets,
@@ -259,6 +261,24 @@ def test_ods_tables_are_sheets_and_spanned_cells_are_listed_as_merged():
     ]
 
 
+def test_ods_without_its_mimetype_member_is_told_to_be_saved_again():
+    parts = read_zip(ods_from_tables({"Plan": ods_rows([["x"]])}))
+    del parts["mimetype"]
+    message = refusal(write_zip(parts), "plan.ods")
+    assert message.startswith("This file is damaged and cannot be read")
+    assert "save it again" in message
+
+
+def test_password_protected_ods_is_told_how_to_remove_the_password():
+    parts = read_zip(ods_from_tables({"Plan": ods_rows([["x"]])}))
+    parts["content.xml"] = bytes(range(256)) * 8
+    parts["META-INF/manifest.xml"] = parts["META-INF/manifest.xml"].replace(
+        b"</manifest:manifest>", b"<manifest:encryption-data/></manifest:manifest>"
+    )
+    data = write_zip(parts, stored_first="mimetype")
+    assert refusal(data, "plan.ods").startswith("This workbook is protected with a password")
+
+
 # --- Excel 97-2003 workbooks ---------------------------------------------------------------------
 
 
@@ -293,6 +313,12 @@ def test_xls_values_sheets_and_merged_cells():
         True,
         [(5, [None, None, None, "hidden value"])],
     )
+
+
+def test_small_xls_whose_workbook_lies_in_the_mini_stream():
+    data = xls_from_sheets({"Plan": {(0, 0): "Rec", (1, 0): 7}}, pad=False)
+    assert len(data) < 4096 + 2048
+    assert only_sheet(data, "plan.xls").rows == [(1, ["Rec"]), (2, [7])]
 
 
 # --- CSV ------------------------------------------------------------------------------------------
@@ -376,6 +402,13 @@ def test_web_page_text_blocks_and_table_rows_in_document_order():
     assert sheet.merged == [(6, 1, 6, 2), (7, 0, 8, 0)]
 
 
+def test_web_page_rowspan_past_the_last_row_ends_with_the_table():
+    body = "<table><tr><td rowspan='5'>7</td><td>a</td></tr><tr><td>b</td></tr></table>"
+    sheet = only_sheet(page(body), "plan.html")
+    assert sheet.rows == [(1, ["7", "a"]), (2, [None, "b"])]
+    assert sheet.merged == [(1, 0, 2, 0)]
+
+
 def test_web_page_with_main_reads_only_inside_it():
     body = (
         "<div class='cookies'><p>We use cookies</p></div><header><p>Site name</p></header>"
@@ -397,6 +430,18 @@ def test_web_page_without_main_skips_the_site_around_the_content():
     sheet = only_sheet(page(body, head="<style>p {}</style>"), "plan.htm")
     assert sheet.name == "Web page"
     assert sheet.rows == [(1, ["The plan"]), (2, ["Loose text"])]
+
+
+def test_xhtml_page_with_an_xml_declaration_is_read():
+    data = (
+        '<?xml version="1.0" encoding="iso-8859-1"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML '
+        '1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html xmlns="http:'
+        '//www.w3.org/1999/xhtml"><head><meta http-equiv="Content-Type" content="text/html; '
+        'charset=iso-8859-1"/><title>Plan</title></head><body><p>caf\xe9</p><table><tr><td>7'
+        "</td></tr></table></body></html>"
+    ).encode("latin-1")
+    sheet = only_sheet(data, "plan.htm")
+    assert (sheet.name, sheet.rows) == ("Plan", [(1, ["café"]), (2, ["7"])])
 
 
 def test_web_page_role_main_counts_as_main():

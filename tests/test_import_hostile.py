@@ -148,6 +148,18 @@ def test_millions_of_blank_cells_are_read_as_the_one_with_a_value():
     assert sheet.rows == [(1, ["Recommendation"])]
 
 
+def test_a_sheet_listed_again_under_other_names_is_refused():
+    assert refusal("one sheet listed 1,000 times (xlsx)").startswith(
+        'This file is damaged and cannot be read (its sheets "Plan" and "Copy 0" are one and'
+    )
+
+
+def test_a_workbook_part_far_larger_than_any_workbook_is_refused_unparsed():
+    assert refusal("workbook part of 200,000 sheets (xlsx)").startswith(
+        "This file is damaged and cannot be read (the part xl/workbook.xml is far larger"
+    )
+
+
 def test_row_beyond_the_last_row_is_refused_naming_the_sheet():
     assert refusal("row beyond 1,048,576 (xlsx)").startswith(
         'Sheet "Plan" is damaged: it uses row 1,048,577, beyond the last a spreadsheet can have'
@@ -167,9 +179,22 @@ def test_row_of_more_cells_than_a_row_has_is_refused():
 
 
 def test_more_shared_strings_than_cells_allowed_are_refused():
-    assert refusal("1.2 million shared strings (xlsx)").startswith(
-        "This file has more than 1,000,000 cells holding values"
+    assert refusal("600,000 shared strings (xlsx)").startswith(
+        "This file has more than 500,000 cells holding values"
     )
+
+
+def test_300000_filled_rows_stop_at_the_row_limit():
+    assert refusal("300,000 filled rows (xlsx)").startswith(
+        "This file has more than 20,000 rows holding values: split the plan"
+    )
+
+
+def test_an_ods_repeating_a_value_up_to_the_cell_limit_is_read():
+    build, filename = HOSTILE["500,000 values repeated (ods)"]
+    (sheet,) = read_source(build(), filename=filename).sheets
+    assert len(sheet.rows) == 20_000
+    assert sheet.rows[-1] == (20_000, ["text of a plan"] * 25)
 
 
 def test_more_merged_areas_than_allowed_are_refused():
@@ -247,6 +272,12 @@ def test_xls_cells_at_far_corners_are_refused_before_calamine_fills_the_gap():
     )
 
 
+def test_xls_listing_one_sheet_thousands_of_times_is_refused():
+    assert refusal("one sheet listed 5,000 times (xls)").startswith(
+        "This file is damaged and cannot be read (its sheets overlap one another)"
+    )
+
+
 def test_ods_with_repeats_too_many_rows_is_refused():
     rows = (
         '<table:table-row table:number-rows-repeated="30000">'
@@ -297,6 +328,12 @@ def test_csv_that_slows_the_delimiter_sniffer_is_sniffed_on_its_start_only():
     )
 
 
+def test_csv_starting_with_thousands_of_comments_is_read_as_text():
+    build, filename = HOSTILE["HTML comments before the text (csv)"]
+    (sheet,) = read_source(build(), filename=filename).sheets
+    assert sheet.rows[-2:] == [(2, ["Rec", "Text"]), (3, ["7", "Review"])]
+
+
 def test_every_hostile_file_has_a_test():
     tested = {
         "billion laughs (xlsx sheet)",
@@ -310,6 +347,8 @@ def test_every_hostile_file_has_a_test():
         "zip with lying sizes (xlsx)",
         "30,000 zip members (xlsx)",
         "8 sheets of sparse rows (xlsx)",
+        "one sheet listed 1,000 times (xlsx)",
+        "workbook part of 200,000 sheets (xlsx)",
         "row beyond 1,048,576 (xlsx)",
         "column beyond XFD (xlsx)",
         'row r="x1" (xlsx)',
@@ -319,16 +358,20 @@ def test_every_hostile_file_has_a_test():
         "cell repeated over the grid (ods)",
         "values 400,000 rows apart (ods)",
         "cells at far corners (xls)",
+        "one sheet listed 5,000 times (xls)",
         "file over 5 MB (csv)",
         "a million empty rows (xlsx)",
         "3 million blank cells (xlsx)",
         "a row of 100,000 cells (xlsx)",
-        "1.2 million shared strings (xlsx)",
+        "600,000 shared strings (xlsx)",
         "elements nested 100,000 deep (xlsx)",
         "web page of 435,000 tags",
         "web page of 1.5 million tags",
         "quotation mark never closed (csv)",
         "apostrophes that slow the delimiter sniffer (csv)",
         "60,000 merged areas (xlsx)",
+        "300,000 filled rows (xlsx)",
+        "500,000 values repeated (ods)",
+        "HTML comments before the text (csv)",
     }
     assert tested == set(HOSTILE)

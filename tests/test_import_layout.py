@@ -128,6 +128,10 @@ def test_a_status_header_may_name_its_own_period():
         ("Completed", Status.COMPLETE),
         ("Achieved", Status.COMPLETE),
         ("Awaiting review", Status.COMPLETE),
+        ("Pending sign off", Status.COMPLETE),
+        ("Superseded", Status.CLOSED),
+        ("Awaiting allocation", Status.NOT_STARTED),
+        ("Being progressed", Status.ON_TRACK),
         ("Closed", Status.CLOSED),
         ("Open - Actions on going off track", Status.OFF_TRACK),
         ("Open - Actions on going on track", Status.ON_TRACK),
@@ -763,8 +767,8 @@ def test_a_table_without_numbers_is_numbered_in_file_order_with_a_warning():
     assert preview.ok, problems(preview)
     assert [(i.number, i.text) for i in preview.recommendations] == [("1", REC_7), ("2", REC_10)]
     assert [str(w) for w in preview.warnings] == [
-        'Sheet "Plan 2025", row 2: has no number: numbered 1 in file order.',
-        'Sheet "Plan 2025", row 3: has no number: numbered 2 in file order.',
+        'Sheet "Plan 2025", row 2: 2 recommendations from here on have no number: numbered 1 '
+        "to 2 in file order."
     ]
 
 
@@ -939,4 +943,176 @@ def test_a_plan_written_as_paragraphs_is_read_as_the_table_it_would_be():
         "Initial response",
         "March 2026 update",
         "Status",
+    ]
+
+
+def test_our_own_xlsx_return_reads_back_as_the_plan_it_was_made_from(demo_plan):
+    from recommendations.exports import xlsx
+    from recommendations.exports.common import build_return
+    from recommendations.imports import read_plan
+
+    data = xlsx.render(build_return(demo_plan, generated_by="Round trip"))
+    preview = read_plan(data, filename="return.xlsx", slug="stalking-copy")
+    assert preview.ok, problems(preview)
+    assert preview.warnings == []
+
+    assert (preview.title, preview.introduction) == (demo_plan.title, demo_plan.introduction)
+    assert (preview.report_title, preview.report_date) == (
+        demo_plan.report_title,
+        demo_plan.report_date,
+    )
+    lead = preview.executive_lead
+    assert (lead.rank, lead.name, lead.existing) == (
+        "D/Supt",
+        "Abbie Leeson",
+        demo_plan.executive_lead,
+    )
+    assert preview.period_labels == list(demo_plan.periods.values_list("label", flat=True))
+    expected = [
+        (
+            rec.number,
+            rec.text,
+            rec.addressee,
+            rec.due_date,
+            [(sub.number, sub.text) for sub in rec.subrecommendations.all()],
+            {u.period.label: u.text for u in rec.updates.select_related("period")},
+        )
+        for rec in demo_plan.recommendations.order_by("sort_key")
+    ]
+    assert [
+        (
+            item.number,
+            item.text,
+            item.addressee,
+            item.due_date,
+            [(child.number, child.text) for child in item.children],
+            {cell.period: cell.text for cell in item.cells if cell.text},
+        )
+        for item in preview.recommendations
+    ] == expected
+    assert {c.header: c.meaning for c in preview.columns} == {
+        "Rec No.": Meaning.NUMBER,
+        "Recommendation": Meaning.TEXT,
+        "Sub recommendation": Meaning.SUBS,
+        "Addressee": Meaning.ADDRESSEE,
+        "Owner": Meaning.OWNER,
+        "Initial action plan response": Meaning.PERIOD,
+        "March 2026 update": Meaning.PERIOD,
+        "Status (March 2026 update)": Meaning.STATUS,
+        "RAG": Meaning.IGNORE,
+        "Due date": Meaning.DUE,
+        "Last updated": Meaning.UPDATE_DATE,
+    }
+
+
+@pytestmark_db
+def test_next_quarters_file_from_the_same_source_imports_with_the_saved_mapping():
+    march = [
+        ["Ref", "Recommendation", "Notes", "March 2025 update", "RAG"],
+        ["7", REC_7, "Ask Jo", "Asked.", "Awaiting supplier"],
+    ]
+    first = read(sheet(march))
+    mapping = first.mapping
+    mapping.choose_status("Awaiting supplier", Status.AT_RISK)
+    mapping.choose_column("Notes", Meaning.IGNORE)
+    saved = mapping.to_json()
+
+    june = [
+        ["Ref", "Recommendation", "Notes", "March 2025 update", "June 2025 update", "RAG"],
+        ["7", REC_7, "Ask Jo", "Asked.", "Chased.", "Awaiting supplier"],
+        ["10", REC_10, None, "Drafted.", "Done.", "Closed"],
+    ]
+    preview = read(sheet(june), mapping=Mapping.from_json(saved))
+    assert preview.ok, problems(preview)
+    assert preview.warnings == []
+    assert preview.period_labels == ["March 2025 update", "June 2025 update"]
+    seven, ten = preview.recommendations
+    assert seven.details == {}
+    assert [(c.status, c.status_word) for c in seven.cells] == [
+        ("", ""),
+        (Status.AT_RISK, "Awaiting supplier"),
+    ]
+    assert ten.cells[1].status == Status.CLOSED
+    assert {c.header: c.guessed for c in preview.columns} == {
+        "Ref": False,
+        "Recommendation": False,
+        "Notes": False,
+        "March 2025 update": False,
+        "June 2025 update": True,
+        "RAG": False,
+    }
+    # The RAG column had no period of its own: it follows the latest period, now June.
+    assert column(preview, "RAG").period == "June 2025 update"
+    assert preview.mapping.statuses["awaiting supplier"] == Status.AT_RISK
+
+
+@pytestmark_db
+def test_a_column_of_numbers_without_a_header_numbers_the_recommendations():
+    rows = [[None, "Recommendation", "Update"], [7, REC_7, "Asked."], ["10", REC_10, "Drafted."]]
+    preview = read(sheet(rows))
+    assert preview.ok, problems(preview)
+    assert [(i.number, i.text) for i in preview.recommendations] == [("7", REC_7), ("10", REC_10)]
+    assert preview.columns[0].meaning == Meaning.NUMBER
+    assert preview.warnings == []
+
+
+@pytestmark_db
+def test_a_totals_row_under_the_table_is_left_out_with_a_warning():
+    rows = [
+        ["Ref", "Recommendation", "Sub actions"],
+        ["7", REC_7, 3],
+        ["10", REC_10, 2],
+        ["Total", None, 5],
+    ]
+    preview = read(sheet(rows))
+    assert preview.ok, problems(preview)
+    assert [item.number for item in preview.recommendations] == ["7", "10"]
+    assert [str(w) for w in preview.warnings] == [
+        'Sheet "Plan 2025", row 4: "Total" is not a recommendation number and its row has no '
+        "recommendation text: left out."
+    ]
+
+
+@pytestmark_db
+def test_a_heading_merged_across_the_table_holds_the_actions_under_it():
+    rows = [
+        ["Summary", "Owner", "Status"],
+        ["AFI 1 - " + REC_10],
+        ["Rewrite the course.", "PC Ann Smith", "Complete"],
+        ["Train the trainers.", "Sgt Lee Brown", "In progress"],
+        ["AFI 2 - " + REC_15, "Ms Lee Brown", "Not started"],
+    ]
+    merged = sheet(rows)
+    merged.merged = [(2, 0, 2, 2)]
+    preview = read(merged)
+    assert preview.ok, problems(preview)
+    assert tree(preview) == [
+        ("AFI 1", REC_10, [("AFI 1.1", "Rewrite the course."), ("AFI 1.2", "Train the trainers.")]),
+        ("AFI 2", REC_15, []),
+    ]
+    assert preview.recommendations[1].owner.name == "Lee Brown"
+
+
+@pytestmark_db
+def test_a_file_that_cannot_be_read_is_a_problem_not_an_error():
+    from recommendations.imports import read_plan
+
+    preview = read_plan(b"not a workbook", filename="plan.xlsx")
+    assert len(preview.problems) == 1
+    assert "plan.xlsx" in str(preview.problems[0])
+    assert preview.recommendations == []
+
+
+@pytestmark_db
+def test_a_layout_that_confuses_the_reader_is_a_problem_not_an_error(monkeypatch):
+    from recommendations.imports import layout
+
+    def confused(source):
+        raise IndexError("nobody foresaw this")
+
+    monkeypatch.setattr(layout, "find_layout", confused)
+    preview = read(sheet([["Ref", "Recommendation"], ["7", REC_7]]))
+    assert problems(preview) == [
+        "The file could not be read: its layout confused the import. Save it again as a simple "
+        "table (one header row, one row per recommendation) and retry."
     ]

@@ -68,6 +68,10 @@ def _place(record: layouts.Record, row: int, column: layouts.Column) -> dict:
 
 
 ADDRESSEE_CHARS = 300
+_UNREADABLE = (
+    "The file could not be read: its layout confused the import. Save it again as a simple "
+    "table (one header row, one row per recommendation) and retry."
+)
 _CONSUMED = (Meaning.NUMBER, Meaning.TEXT, Meaning.SUBS, Meaning.SUB_TEXTS, Meaning.IGNORE)
 
 
@@ -91,7 +95,10 @@ def read_plan(
     with _no_cycle_collection():
         try:
             source = formats.read_source(data, filename=filename)
-        except formats.NotReadable as error:
+        except Exception as error:  # NotReadable says why; anything else must not escape
+            if not isinstance(error, formats.NotReadable):
+                logger.exception("Reading %s failed", filename)
+                error = _UNREADABLE
             preview = ImportPreview(filename=filename, mapping=mapping)
             preview.problems.append(Problem(str(error)))
             return preview
@@ -132,12 +139,7 @@ def preview_source(
     except Exception:  # a file nobody foresaw must still give an answer, not an error page
         logger.exception("Reading %s failed", source.filename)
         preview.recommendations = []
-        preview.problems.append(
-            Problem(
-                "The file could not be read: its layout confused the import. Save it again as "
-                "a simple table (one header row, one row per recommendation) and retry."
-            )
-        )
+        preview.problems.append(Problem(_UNREADABLE))
     preview.title = " ".join((title or preview.title).split())
     preview.slug = (slug or preview.slug).strip()
     check_against_database(preview, into_existing=into_existing)
@@ -149,7 +151,8 @@ class _Builder:
 
     def __init__(self, preview: ImportPreview, source: Source, given: Mapping | None):
         self.preview, self.source, self.given = preview, source, given
-        self.words: dict[str, StatusWord] = {}
+        self.words: dict[str, StatusWord] = {}  # by status_key
+        self.spellings: dict[str, str] = {}  # each word as written -> its status_key
         self.first_seen: dict[str, dict] = {}  # where each status word first appears
         self.readers: dict[int, list] = {}
         self.labels: list[str] = []
@@ -199,6 +202,7 @@ class _Builder:
             preview.sheet, preview.header_row = found.tables[0].sheet, found.tables[0].header_row
 
     def _columns(self, found: layouts.Layout) -> None:
+        warned = set()
         for table in found.tables:
             for column in table.columns:
                 self.preview.columns.append(
@@ -219,7 +223,9 @@ class _Builder:
                     column.guessed
                     and column.meaning == Meaning.DETAIL
                     and column.guess.meaning is None
+                    and column.key not in warned
                 ):
+                    warned.add(column.key)
                     self.warnings.append(
                         Problem(
                             f"{column.note}; choose another meaning if it holds one.",
@@ -249,21 +255,30 @@ class _Builder:
         item.children = [child for child in map(self._item, record.children) if child]
         return item if ok else None
 
-    def _readers(self, table: layouts.Table) -> list[tuple[layouts.Column, str, int, int]]:
+    def _readers(self, table: layouts.Table) -> list[tuple[str, str, int, int, layouts.Column]]:
         """The columns whose cells an item reads, with what they mean and where they go."""
         if id(table) not in self.readers:
             positions = {label: position for position, label in enumerate(self.labels)}
-            self.readers[id(table)] = [
-                (column, column.meaning, column.index, positions.get(column.period, -1))
-                for column in table.columns
-                if column.meaning not in _CONSUMED
-                and (column.meaning not in mappings.PERIOD_MEANINGS or column.period in positions)
-            ]
+            readers, names = [], set()
+            for column in table.columns:
+                if column.meaning in _CONSUMED or (
+                    column.meaning in mappings.PERIOD_MEANINGS and column.period not in positions
+                ):
+                    continue
+                # Two details of the same name keep both: "Notes", "Notes (F)".
+                name = (
+                    column.name if column.name not in names else f"{column.name} ({column.letter})"
+                )
+                names.add(name)
+                readers.append(
+                    (name, column.meaning, column.index, positions.get(column.period, -1), column)
+                )
+            self.readers[id(table)] = readers
         return self.readers[id(table)]
 
     def _fill(self, item: Item, record: layouts.Record) -> bool:
         ok = True
-        for column, meaning, index, position in self._readers(record.table):
+        for name, meaning, index, position, column in self._readers(record.table):
             found = [
                 (row, value)
                 for row, values in record.rows
@@ -297,33 +312,31 @@ class _Builder:
                         raise words.Unreadable(f"is longer than {ADDRESSEE_CHARS} characters.")
                     item.addressee = text
                 elif meaning == Meaning.DETAIL:
-                    item.details[column.name] = text
+                    item.details[name] = text
             except words.Unreadable as error:
                 self.problems.append(Problem(str(error), **_place(record, row, column)))
                 ok = False
         return ok
 
     def _status(self, cell: PeriodCell, word: str, record, row: int, column) -> None:
-        known = self.words.get(word)
+        key = self.spellings.get(word)
+        if key is None:
+            key = self.spellings[word] = words.status_key(word)
+        known = self.words.get(key)
         if known is None:
-            key = words.status_key(word)
-            known = self.words.get(key)
-            if known is None:
-                status, guessed = mappings.status_choice(word, self.given)
-                where = _place(record, row, column)
-                known = StatusWord(
-                    word, status, guessed=guessed, first_seen=Problem("", **where).location
-                )
-                self.words[key], self.first_seen[key] = known, where
-            self.words[word] = known  # written this way again: no need to normalise it
+            status, guessed = mappings.status_choice(word, self.given)
+            where = _place(record, row, column)
+            location = Problem("", **where).location
+            known = self.words[key] = StatusWord(word, status, guessed=guessed, first_seen=location)
+            self.first_seen[key] = where
         known.count += 1
         cell.status_word = word
         cell.status = known.status or ""
 
     def _statuses(self, mapping: Mapping) -> None:
+        # Words a saved mapping places stay in it, for the next file that writes them.
+        mapping.statuses.update(self.given.statuses if self.given else {})
         for key, word in self.words.items():
-            if key not in self.first_seen:
-                continue  # the same word, found by how it is written
             self.preview.status_words.append(word)
             if word.status is None:
                 times = "once" if word.count == 1 else f"{word.count} times"

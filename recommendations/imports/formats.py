@@ -54,6 +54,7 @@ from .guards import (
     MAX_COLUMNS,
     MAX_FILE_BYTES,
     MAX_MERGED,
+    MAX_PACKAGE_PART_BYTES,
     MAX_ROWS,
     OLE_SIGNATURE,
     CheckedZip,
@@ -208,13 +209,20 @@ _SIGNATURES = [
     (b"{\\rtf", "a Rich Text document"),
     (b"\x1f\x8b", "a compressed (gzip) file"),
     (b"7z\xbc\xaf\x27\x1c", "a compressed (7-Zip) file"),
-    (b"Rar!", "a compressed (RAR) file"),
-    (b"MZ", "a program"),
-    (b"\x7fELF", "a program"),
+    (b"Rar!\x1a\x07", "a compressed (RAR) file"),
 ]
-_HTML_START = re.compile(
-    rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|table)\b", re.I | re.S
-)
+_HTML_TAG = re.compile(rb"<(!doctype\s+html|html|head|body|table)\b", re.I)
+
+
+def _looks_like_html(head: bytes) -> bool:
+    """Starts, after white space and comments, with a tag only a web page starts with."""
+    text = head.lstrip()
+    while text.startswith(b"<!--"):
+        end = text.find(b"-->")
+        if end < 0:
+            return False
+        text = text[end + 3 :].lstrip()
+    return bool(_HTML_TAG.match(text))
 
 
 def _sniff(data: bytes) -> tuple[str, str]:
@@ -253,9 +261,12 @@ def _sniff(data: bytes) -> tuple[str, str]:
         if b"<html" not in head.lower():
             return "other", "an XML file"
         return "html", "a web page (HTML)"
-    if _HTML_START.match(head):
+    if _looks_like_html(head):
         return "html", "a web page (HTML)"
     return "text", "a text file"
+
+
+_ODS_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 def _sniff_zip(data: bytes) -> tuple[str, str]:
@@ -265,11 +276,15 @@ def _sniff_zip(data: bytes) -> tuple[str, str]:
             mimetype = b""
             if "mimetype" in names and archive.getinfo("mimetype").file_size < 200:
                 mimetype = archive.read("mimetype").strip()
+            manifest = "META-INF/manifest.xml"
+            small = manifest in names and archive.getinfo(manifest).file_size < 1_000_000
+            if not mimetype and small and _ODS_TYPE in archive.read(manifest):
+                mimetype = _ODS_TYPE  # written without its mimetype member
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as error:
         return "damaged", f"its zip structure is broken: {error}"
     except (RuntimeError, NotImplementedError):
         return "damaged", "it is packed in a way that cannot be unpacked"
-    if mimetype == b"application/vnd.oasis.opendocument.spreadsheet":
+    if mimetype == _ODS_TYPE:
         return "ods", "an OpenDocument spreadsheet"
     if mimetype.startswith(b"application/vnd.oasis.opendocument.text"):
         return "other", "an OpenDocument text document"
@@ -326,14 +341,13 @@ class _Counter:
     def __init__(self) -> None:
         self.rows = self.cells = self.merged = 0
 
-    def add(self, sheet: str, number: int, values: dict[int, object], *, new: bool = True):
-        """A row's values by 0-based column (new: a row not counted before); refuses values
-        beyond MAX_COLUMNS and files beyond MAX_ROWS or MAX_CELLS."""
-        last = max(values)
+    def add(self, sheet: str, number: int, last: int, cells: int, *, new: bool = True):
+        """A row of `cells` values, the last in 0-based column `last` (new: a row not counted
+        before); refuses values beyond MAX_COLUMNS and files beyond MAX_ROWS or MAX_CELLS."""
         if last >= MAX_COLUMNS:
             raise value_beyond_columns(sheet, number, last)
         self.rows += new
-        self.cells += len(values)
+        self.cells += cells
         if self.rows > MAX_ROWS:
             raise too_many_rows()
         if self.cells > MAX_CELLS:
@@ -373,13 +387,13 @@ def _read_ooxml(data: bytes, extension: str) -> tuple[list[Sheet], str]:
     size, and its shared string reader keeps every string element until the end."""
     archive = CheckedZip(data)
     try:
-        archive.open("[Content_Types].xml").close()
+        archive.open("[Content_Types].xml", largest=MAX_PACKAGE_PART_BYTES).close()
         reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
         reader.read_manifest()
         workbook_part = _find_workbook_part(reader.package)
         part = workbook_part.PartName.lstrip("/")
-        archive.open(part).close()
-        archive.open(get_rels_path(part)).close()
+        archive.open(part, largest=MAX_PACKAGE_PART_BYTES).close()
+        archive.open(get_rels_path(part), largest=MAX_PACKAGE_PART_BYTES).close()
         reader.read_workbook()
         found = list(reader.parser.find_sheets())
         relations = reader.parser.rels
@@ -405,9 +419,14 @@ def _read_ooxml(data: bytes, extension: str) -> tuple[list[Sheet], str]:
     )
     counter = _Counter()
     sheets = []
+    read: dict[str, str] = {}  # part: the sheet read from it
     for sheet, relation in found:
         if not relation.Type.endswith("/worksheet") or relation.target not in archive.names:
             continue
+        if relation.target in read:
+            first = read[relation.target]
+            raise damaged(f'its sheets "{first}" and "{sheet.name}" are one and the same part')
+        read[relation.target] = sheet.name
         rows, merged = _worksheet(archive, relation.target, sheet.name, parser, counter)
         sheets.append(Sheet(sheet.name, rows, merged, hidden=sheet.state != "visible"))
     return sheets, "xlsm" if macro else "xlsx"
@@ -503,7 +522,7 @@ def _worksheet(
                 raise beyond_excel(name, f"row {number:,}")
             values = _row_values(element, name, number, parser) if len(element) else None
             if values:
-                counter.add(name, number, values, new=number not in rows)
+                counter.add(name, number, max(values), len(values), new=number not in rows)
                 rows.setdefault(number, {}).update(values)
     return [(row_number, _listed(rows[row_number])) for row_number in sorted(rows)], merged
 
@@ -618,23 +637,23 @@ def _read_calamine(data: bytes, kind: str) -> list[Sheet]:
 def _calamine_rows(sheet, counter: _Counter) -> tuple[list[Row], list[tuple[int, int, int, int]]]:
     if sheet.start is None:
         return [], []
-    first_column = sheet.start[1]
-    found: list[tuple[int, dict[int, object]]] = []
+    lead = [None] * sheet.start[1]  # python-calamine's rows start at the first column used
+    found: list[tuple[int, list[object]]] = []
     count = 0
     for index, cells in enumerate(sheet.iter_rows()):
         count = index + 1
-        values = {}
-        for offset, raw in enumerate(cells):
-            value = _cell_value(raw)
-            if value is not None:
-                values[first_column + offset] = value
+        values = [_cell_value(raw) for raw in cells]
+        while values and values[-1] is None:
+            values.pop()
         if values:
-            counter.add(sheet.name, index + 1, values)
+            values = lead + values
+            filled = len(values) - values.count(None)
+            counter.add(sheet.name, index + 1, len(values) - 1, filled)
             found.append((index, values))
     # python-calamine counts its rows from the sheet's first row, however many are empty;
     # should it start at the first row holding a value, the rows end at the last one anyway.
     offset = sheet.end[0] + 1 - count
-    rows = [(index + offset + 1, _listed(values)) for index, values in found]
+    rows = [(index + offset + 1, values) for index, values in found]
     merged = [
         (first[0] + 1, first[1], last[0] + 1, last[1])
         for first, last in (sheet.merged_cell_ranges or [])
@@ -650,12 +669,10 @@ _DELIMITERS = ",;\t"
 def _read_csv(data: bytes, name: str) -> Sheet:
     """Every value a string (blank: None), rows numbered as a spreadsheet shows the file."""
     text = _decode_text(data)
-    lines = text.splitlines(keepends=True)
-    delimiter = None
-    if lines and re.fullmatch(r"sep=(.)\r?\n?", lines[0]):  # Excel's own hint
-        delimiter = lines[0][4]
-        text = text[len(lines[0]) :]
-    if delimiter is None:
+    first, _, rest = text.partition("\n")
+    if re.fullmatch(r"sep=.\r?", first):  # Excel's own hint, not part of the table
+        delimiter, text = first[4], rest
+    else:
         delimiter = _delimiter(text[:4096])
     rows: list[Row] = []
     counter = _Counter()
@@ -670,7 +687,7 @@ def _read_csv(data: bytes, name: str) -> Sheet:
                         raise value_beyond_columns(name, number, column)
                     values[column] = value
             if values:
-                counter.add(name, number, values)
+                counter.add(name, number, max(values), len(values))
                 rows.append((number, _listed(values)))
     except csv.Error as error:
         raise NotReadable(
@@ -736,11 +753,13 @@ def _read_html(data: bytes) -> Sheet:
             "Save only the plan's table (copy it into a spreadsheet) and import that."
         )
     text = _decode_page(data)
+    # Given as UTF-8 bytes with the encoding named, so that neither an XML declaration nor a
+    # <meta> charset makes libxml2 decode the page again.
     parser = lxml.html.HTMLParser(
-        remove_comments=True, remove_pis=True, no_network=True, huge_tree=False
+        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, huge_tree=False
     )
     try:
-        document = lxml.html.document_fromstring(text, parser=parser)
+        document = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
     except (ValueError, lxml.etree.ParserError) as error:
         raise NotReadable(
             "This web page is empty or cannot be read: save the page again from the browser "
@@ -832,7 +851,7 @@ class _Page:
     def add(self, values: dict[int, object]) -> None:
         self.number += 1
         if values:
-            self.counter.add(self.name, self.number, values)
+            self.counter.add(self.name, self.number, max(values), len(values))
             self.rows.append((self.number, _listed(values)))
 
     def table(self, table) -> None:
@@ -842,6 +861,7 @@ class _Page:
             if text:
                 self.add({0: text})
         covered: dict[int, int] = {}  # column: rows a rowspan above still covers
+        first_merge = len(self.merged)
         for row in _table_rows(table):
             if self.skipped(row):
                 continue
@@ -869,6 +889,11 @@ class _Page:
                 column += columns
             self.add(values)
             covered = {key: left - 1 for key, left in covered.items() if left > 1}
+        # A rowspan reaching past the table's last row ends with it.
+        self.merged[first_merge:] = [
+            (top, left, min(bottom, self.number), right)
+            for top, left, bottom, right in self.merged[first_merge:]
+        ]
 
 
 def _table_rows(table):

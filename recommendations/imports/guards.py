@@ -38,9 +38,10 @@ from openpyxl.utils import get_column_letter
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000  # rows holding a value, in the whole file
 MAX_COLUMNS = 200  # no value may lie to the right of this column
-MAX_CELLS = 1_000_000  # cells holding a value, in the whole file
+MAX_CELLS = 500_000  # cells holding a value, in the whole file
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024  # all members of a zip package, unpacked
 MAX_ZIP_MEMBERS = 2_000
+MAX_PACKAGE_PART_BYTES = 2 * 1024 * 1024  # a part openpyxl parses whole into objects
 MAX_MERGED = 50_000  # merged ranges in the whole file
 MAX_GRID_CELLS = 1_500_000  # cells calamine may allocate for all sheets of a file together
 MAX_ELEMENT_BYTES = 2 * 1024 * 1024  # markup of one row (or shared string) of an XML part
@@ -131,9 +132,9 @@ class CheckedZip:
     """A zip package whose every member was unpacked once, within the limits, before any
     library reads it.
 
-    `xml_members` holds the members that are XML without a DOCTYPE; `read_xml` refuses any
-    other member, so that no parser is handed a part whose encoding expat could not read (a
-    DOCTYPE could hide there)."""
+    `xml_members` holds the members that are XML without a DOCTYPE; `open` refuses any other
+    member, so that no parser is handed a part whose encoding expat could not read (a DOCTYPE
+    could hide there)."""
 
     def __init__(self, data: bytes) -> None:
         try:
@@ -150,6 +151,7 @@ class CheckedZip:
         if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
             raise self._too_big()
         self.names = {member.filename for member in members}
+        self.sizes = {member.filename: member.file_size for member in members}
         self.xml_members: set[str] = set()
         unpacked = 0
         for member in members:
@@ -192,12 +194,15 @@ class CheckedZip:
             raise damaged(f"the part {member.filename} is broken") from error
         return unpacked, bool(prolog)
 
-    def open(self, name: str, *, xml: bool = True) -> io.BufferedIOBase:
-        """A member to parse; as XML only if the check found it to be XML."""
+    def open(self, name: str, *, largest: int | None = None) -> io.BufferedIOBase:
+        """A member to parse as XML, if the check found it to be XML (and, for a part that
+        will be parsed whole, no larger than `largest`)."""
         if name not in self.names:
             raise damaged(f"the part {name} is missing")
-        if xml and name not in self.xml_members:
+        if name not in self.xml_members:
             raise damaged(f"the part {name} is not XML")
+        if largest is not None and self.sizes[name] > largest:
+            raise damaged(f"the part {name} is far larger than any workbook's")
         return self.archive.open(name)
 
 
@@ -514,11 +519,15 @@ def scan_xls_extent(stream: bytes) -> Extent:
     """Where the values of each sheet of a BIFF (Excel 97-2003) Workbook stream lie. Calamine
     keeps the formulas of a sheet in a grid of their own, counted as a sheet here."""
     extent = Extent()
+    scanned = 0  # sheets never overlap: each byte of the stream is scanned once at most
     for name, offset in _boundsheets(stream):
         sheet = extent.start_sheet(name)
         formulas: list[tuple[int, int]] = []
         depth = 0
         for kind, data in _records(stream, offset):
+            scanned += 4 + len(data)
+            if scanned > len(stream):
+                raise damaged("its sheets overlap one another")
             if kind == _BOF:
                 depth += 1
             elif kind == _EOF:

@@ -306,6 +306,14 @@ def _guess(table: Table) -> None:
         ):
             column.meaning = Meaning.DETAIL
             column.note = "holds counts, not sub-recommendations: kept as a detail"
+    if not any(column.meaning == Meaning.NUMBER for column in columns):
+        # A column of numbers without a header ("" over 7, 10, 15) numbers the rows.
+        unnamed = next(
+            (column for column in columns if column.numbers and not column.meaning), None
+        )
+        if unnamed is not None:
+            unnamed.meaning = Meaning.NUMBER
+            unnamed.note = "holds the recommendations' numbers"
     statuses = [column for column in columns if column.meaning == Meaning.STATUS]
     rags = [column for column in statuses if "rag" in normalise(column.header).split()]
     if rags and len(rags) < len(statuses):
