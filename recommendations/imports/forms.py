@@ -119,12 +119,18 @@ class MappingForm(forms.Form):
     def word_rows(self):
         return [(word, self[f"status_{i}"]) for i, word in enumerate(self.words)]
 
-    def mapping(self) -> Mapping:
-        """The choices as a mapping (call after is_valid())."""
-        mapping = Mapping()
+    def mapping(self, base: Mapping | None = None) -> Mapping:
+        """The choices as a mapping (call after is_valid()): `base` with every column and word
+        on the page as chosen, so entries for columns this file lacks are kept."""
+        mapping = Mapping.from_dict(base.to_dict()) if base is not None else Mapping()
         for index, column in enumerate(self.columns):
             meaning = self.cleaned_data[f"column_{index}"]
             period = self.cleaned_data[f"period_{index}"].strip()
+            before = mapping.columns.get(column.key)
+            if before is not None and not before.period and period == column.period:
+                # The period shown was worked out (the one beside it, or the latest), not
+                # chosen: left as it was, it stays worked out for the next file too.
+                period = ""
             mapping.choose_column(column.key, meaning, period if meaning in PERIOD_MEANINGS else "")
         for index, word in enumerate(self.words):
             status = self.cleaned_data[f"status_{index}"]

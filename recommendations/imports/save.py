@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import replace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -158,9 +159,12 @@ def _compare_updates(preview: ImportPreview) -> None:
                 continue
             old = existing.get((item.number, cell.period))
             old_text, old_status = (old.text, old.status) if old else ("", "")
-            if (old_text, old_status) != (cell.text, cell.status):
+            # What the file leaves blank stays as the plan has it: a file giving this
+            # quarter's statuses only does not wipe last quarter's.
+            new_text, new_status = cell.text or old_text, cell.status or old_status
+            if (old_text, old_status) != (new_text, new_status):
                 preview.changes.append(
-                    Change(item.number, cell.period, old_text, cell.text, old_status, cell.status)
+                    Change(item.number, cell.period, old_text, new_text, old_status, new_status)
                 )
     if not preview.changes:
         preview.warnings.append(
@@ -359,6 +363,7 @@ def _save_updates(
     cells = {(item.number, cell.period): cell for item in preview.items() for cell in item.cells}
     for change in preview.changes:
         cell = cells[(change.number, change.period)]
+        cell = replace(cell, text=change.new_text, status=change.new_status)
         sign_off = SignOff.APPROVED if approve and not cell.pending else SignOff.SUBMITTED
         writer.update(recs[change.number], periods[change.period], cell, sign_off)
     mapping = _mapping_json(preview)

@@ -187,11 +187,12 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             into_existing=pending["into"],
         )
 
-    shown = read(Mapping.from_dict(pending["mapping"]) if pending.get("mapping") else None)
+    last = Mapping.from_dict(pending["mapping"]) if pending.get("mapping") else None
+    shown = read(last)
     form = MappingForm(request.POST, preview=shown)
     if not form.is_valid():
         return _preview_page(request, shown, pending=pending, form=form, status=400)
-    chosen = form.mapping()
+    chosen = form.mapping(last)
     preview = read(chosen)
     if "confirm" not in request.POST or chosen.to_dict() != pending.get("mapping"):
         # New choices are shown before anything is saved with them.
