@@ -63,16 +63,16 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def _place(record: layouts.Record, row: int, column: layouts.Column) -> dict:
-    return {"sheet": record.sheet, "row": row, "column": column.index + 1, "header": column.header}
-
-
 ADDRESSEE_CHARS = 300
 _UNREADABLE = (
     "The file could not be read: its layout confused the import. Save it again as a simple "
     "table (one header row, one row per recommendation) and retry."
 )
 _CONSUMED = (Meaning.NUMBER, Meaning.TEXT, Meaning.SUBS, Meaning.SUB_TEXTS, Meaning.IGNORE)
+
+
+def _place(record: layouts.Record, row: int, column: layouts.Column) -> dict:
+    return {"sheet": record.sheet, "row": row, "column": column.index + 1, "header": column.header}
 
 
 def read_plan(

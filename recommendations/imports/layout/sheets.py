@@ -34,10 +34,9 @@ def find_layout(source: Source) -> Layout:
     if details is not None:
         read_details(details, layout)
         sheets.remove(details)
-        names = {sheet.name.casefold() for sheet in sheets}
-        if "return" in names:
-            # Our own return: its "Summary" sheet counts what the "Return" sheet holds.
-            sheets = [sheet for sheet in sheets if sheet.name.casefold() != "summary"]
+    if "return" in {sheet.name.casefold() for sheet in sheets}:
+        # Our own return: its "Summary" sheet counts what the "Return" sheet holds.
+        sheets = [sheet for sheet in sheets if sheet.name.casefold() != "summary"]
     for sheet in sheets:
         if getattr(sheet, "hidden", False):
             # Hidden sheets hold drop-down lists and workings, not the plan.
