@@ -48,11 +48,13 @@ def test_a_dry_run_prints_the_preview_and_writes_nothing(seed_file):
         "Periods: Initial action plan response | March 2026 update",
         "Recommendations: 2",
         "7 (row 5, due 27/03/2025)",
-        "10.2 Makes appropriate use",
-        "10.3 Uses the skills and",
+        "    10.2 (row 6)\n        Makes appropriate use",
+        "    10.3 (row 6)\n        Uses the skills and",
         "Addressee: Cheif Constables",
         "March 2026 update: HIOWC has reviewed all training content",
-        "Dry run: the file is good. Nothing was written.",
+        'column E "Rec. Owner": Addressee (who the report addressed)',
+        "Not imported: nothing (every column is read).",
+        "Dry run: the file can be imported; nothing was written.",
     ]:
         assert text in out, text
 
@@ -67,17 +69,18 @@ def test_a_bad_file_is_refused_with_its_problems_and_writes_nothing(tmp_path):
     with pytest.raises(CommandError, match=r"bad\.xlsx was refused with 1 problem\. Nothing"):
         call_command("import_plan", str(path), "--title", "Plan", stdout=io.StringIO(), stderr=err)
     assert (
-        'Problem: Sheet "Sheet1", row 6, column B (Recomendation): the recommendation text is '
+        'Problem: Sheet "Sheet1", row 6, column A (Rec No.): the recommendation text is '
         "missing." in err.getvalue()
     )
     assert table_counts() == before
 
 
-def test_an_existing_plan_with_recommendations_is_never_added_to(seed_file):
-    RecommendationFactory(plan=PlanFactory(slug="stalking"))
+def test_into_an_existing_plan_only_the_updates_of_its_own_numbers_go_in(seed_file):
+    plan = PlanFactory(slug="stalking")
+    RecommendationFactory(plan=plan, number="99")
     before = table_counts()
-    with pytest.raises(CommandError):
-        run(seed_file, "--plan", "stalking")
+    out, _ = run(seed_file, "--plan", "stalking")
+    assert "Updates added or changed: 0" in out
     assert table_counts() == before
 
 
@@ -110,5 +113,6 @@ def test_a_missing_file_or_user_is_a_clear_error(seed_file, tmp_path):
 def test_the_help_says_what_happens_to_an_existing_plan():
     parser = Command().create_parser("manage.py", "import_plan")
     text = " ".join(parser.format_help().split())
-    assert "the import fills it only if it has no recommendations yet" in text
+    assert "an empty plan is filled, and a plan with recommendations gets the file's new" in text
+    assert "--show-mapping" in text and "--mapping" in text
     assert "--dry-run" in text

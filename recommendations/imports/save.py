@@ -235,10 +235,11 @@ class _Writer:
             )
         return self.owners[person.key]
 
-    def periods(self, plan: Plan) -> dict[str, ReportingPeriod]:
+    def periods(self, plan: Plan, only: set[str] | None = None) -> dict[str, ReportingPeriod]:
+        """The plan's periods by label, adding the file's new ones (those in `only`)."""
         periods = {period.label: period for period in plan.periods.all()}
         for spec in self.preview.periods:
-            if spec.label not in periods:
+            if spec.label not in periods and (only is None or spec.label in only):
                 periods[spec.label] = services.add_period(
                     plan=plan,
                     label=spec.label,
@@ -357,8 +358,10 @@ def _save_updates(
                 )
             ]
         )
+    if not preview.changes:
+        return plan  # nothing to add: nothing is written
     writer = _Writer(preview, by)
-    periods = writer.periods(plan)
+    periods = writer.periods(plan, only={change.period for change in preview.changes})
     recs = {rec.number: rec for rec in plan.recommendations.all()}
     cells = {(item.number, cell.period): cell for item in preview.items() for cell in item.cells}
     for change in preview.changes:

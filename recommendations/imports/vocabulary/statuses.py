@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 from ...choices import NO_STATUS_LABEL, Status
+from ...exports.common import FROM_ACTIONS
 from .text import normalise
 
 _STATUS_EXACT = {label.casefold(): value for value, label in Status.choices}
@@ -62,6 +63,9 @@ _STATUS_RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_FROM_ACTIONS = normalise(FROM_ACTIONS)
+
+
 def status_key(word: str) -> str:
     """A status word as a mapping names it: 'Open - Actions on going off track' ->
     'open actions on going off track'."""
@@ -82,6 +86,10 @@ def status_for(word: str) -> str | None:
     key = status_key(word)
     if key in _STATUS_EXACT:
         return _STATUS_EXACT[key]
+    if key.endswith(_FROM_ACTIONS):
+        # Our own return: a recommendation standing where its actions do has no status of
+        # its own, and takes theirs again once imported.
+        return ""
     rules = _STATUS_RULES
     if _NOT_COMPLETE.search(key):
         rules = [(pattern, status) for pattern, status in rules if status != Status.COMPLETE]
