@@ -401,7 +401,7 @@ def test_columns_the_import_has_no_place_for_are_kept_as_details_and_named():
     [
         (b"", "plan.xlsx", "This file is empty"),
         (None, "plan.xlsx", "This file is a ZIP archive"),
-        (b"%PDF-1.7 a report", "plan.pdf", "Files ending in \".pdf\" cannot be imported"),
+        (b"%PDF-1.7 a report", "plan.pdf", 'Files ending in ".pdf" cannot be imported'),
     ],
 )
 def test_a_file_that_cannot_be_read_is_refused_in_plain_words(data, name, message):
@@ -607,6 +607,80 @@ def test_statuses_ranks_formula_like_text_and_multi_line_subs_survive_the_round_
     # The return carries the status of its own period only (the latest, by default).
     assert rec.updates.get(period__label="Q3 progress update").status == Status.AT_RISK
     assert rec.updates.get(period__label="Initial response").status == ""
+
+
+def test_a_plan_with_no_periods_round_trips():
+    plan = PlanFactory(slug="no-periods", title="Set up, nothing reported yet")
+    rec = RecommendationFactory(plan=plan, number="7", text="Seek changes.", owner=None)
+    SubRecommendationFactory(recommendation=rec, number="7.1", text="Processes in place.")
+    RecommendationFactory(plan=plan, number="10", text="Review training.", owner=None)
+    first = export(plan)
+    plan.delete()
+
+    preview = imports.read_plan(first, filename="no-periods.xlsx")
+    assert preview.ok, problems(preview)
+    imported = saving.save_plan(preview)
+
+    assert imported.slug == "no-periods" and not imported.periods.exists()
+    assert exported_cells(export(imported)) == exported_cells(first)
+    assert list(imported.recommendations.values_list("number", "parent__number")) == [
+        ("7", None),
+        ("7.1", "7"),
+        ("10", None),
+    ]
+
+
+def test_a_plan_reporting_per_action_round_trips_with_its_actions_own_progress():
+    from recommendations import services
+
+    plan = services.create_plan(slug="per-action", title="Per-action plan")
+    q1 = services.add_period(plan=plan, label="Q1 2026")
+    q2 = services.add_period(plan=plan, label="Q2 2026")
+    one = services.add_recommendation(plan=plan, number="1", text="Review the training.")
+    lead = services.create_owner(name="Jo Bloggs", rank="DI")
+    first_action = services.add_subrecommendation(
+        recommendation=one,
+        number="1.1",
+        text="Train call handlers.",
+        owner=lead,
+        due_date=dt.date(2026, 9, 30),
+    )
+    second_action = services.add_subrecommendation(
+        recommendation=one, number="1.2", text="Update the policy."
+    )
+    services.add_subrecommendation(recommendation=one, number="1.3", text="Kept as text.")
+    approved = {"author": None, "sign_off": SignOff.APPROVED}
+    services.record_update(
+        recommendation=first_action, period=q1, status="on_track", text="Booked.", **approved
+    )
+    services.record_update(
+        recommendation=first_action, period=q2, status="at_risk", text="Slower.", **approved
+    )
+    services.record_update(
+        recommendation=second_action, period=q2, status="off_track", text="Stalled.", **approved
+    )
+    first = export(plan)
+    rows = exported_cells(first)[0]
+    assert [row[0] for row in rows[1:]] == ["1", "1.1", "1.2"]
+    assert rows[1][rows[0].index("Status (Q2 2026)")] == "Off track (from its actions)"
+    plan.delete()
+    Owner.objects.all().delete()
+
+    preview = imports.read_plan(first, filename="per-action.xlsx")
+    assert preview.ok, problems(preview)
+    imported = saving.save_plan(preview)
+
+    assert exported_cells(export(imported)) == exported_cells(first)
+    one = imported.recommendations.get(number="1")
+    assert not one.updates.exists()  # its status is its actions', as before
+    action = imported.recommendations.get(number="1.1")
+    assert (action.parent, str(action.owner), action.due_date) == (
+        one,
+        "DI Jo Bloggs",
+        dt.date(2026, 9, 30),
+    )
+    assert action.updates.get(period__label="Q2 2026").status == Status.AT_RISK
+    assert imported.recommendations.get(number="1.3").parent == one
 
 
 def test_a_complete_status_is_imported_with_a_note_that_its_evidence_is_held_elsewhere():

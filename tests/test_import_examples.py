@@ -214,9 +214,9 @@ def test_cambridgeshire_title_block_gives_both_leads_and_each_sub_recommendation
     assert [item.due_date for item in preview.recommendations] == [dt.date(2025, 3, 27)] * 2
 
 
-def test_cambridgeshire_csv_without_a_title_asks_for_one_and_nothing_else():
+def test_cambridgeshire_csv_without_a_title_is_titled_after_its_file_and_says_so():
     preview = read("05_cambridgeshire_titleblock.csv")
-    assert problems(preview) == [
-        'The plan has no title: give one (the file has no title line or "Plan" sheet).'
-    ]
+    assert problems(preview) == []
+    assert preview.title == "05 cambridgeshire titleblock"
+    assert any("titled" in str(warning) for warning in preview.warnings)
     assert tree(preview) == CAMBRIDGESHIRE

@@ -411,7 +411,7 @@ def _periods(layout: Layout, result: Resolution) -> None:
                 specs.setdefault(column.period.casefold(), PeriodSpec(column.period, end))
     periods = list(specs.values())
     needs_one = any(
-        column.meaning in (Meaning.STATUS, Meaning.UPDATE_DATE)
+        column.meaning in (Meaning.STATUS, Meaning.UPDATE_DATE) and _says_something(table, column)
         for table in layout.tables
         for column in table.columns
     )
@@ -425,6 +425,21 @@ def _periods(layout: Layout, result: Resolution) -> None:
     known = {period.label.casefold(): period.label for period in result.periods}
     for table in layout.tables:
         _assign(table, result.periods, known)
+
+
+def _says_something(table: Table, column: Column) -> bool:
+    """Whether a status or date column gives anything: a column of "No status given" (our own
+    return of a plan with no periods yet) makes no period."""
+    from .vocabulary import status_for
+
+    for _, values in table.rows:
+        value = values[column.index] if column.index < len(values) else None
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if column.meaning == Meaning.STATUS and isinstance(value, str) and status_for(value) == "":
+            continue
+        return True
+    return False
 
 
 def order_periods(periods: list[PeriodSpec]) -> list[PeriodSpec]:
