@@ -31,9 +31,9 @@ from django.utils.html import escape
 from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
-from recommendations import services
+from recommendations import imports, services
 from recommendations.choices import SignOff, Status
-from recommendations.exports import common, importer, pdf
+from recommendations.exports import common, pdf
 from recommendations.models import DueDateChange, Evidence, Plan, Recommendation, StatusUpdate
 from tests.factories import (
     PeriodFactory,
@@ -588,7 +588,7 @@ def test_a_recommendation_number_with_a_slash_is_refused_where_it_is_typed(admin
     book.active.append(["7/1", "Review training.", "Under way."])
     buffer = io.BytesIO()
     book.save(buffer)
-    preview = importer.read_plan(buffer.getvalue(), filename="plan.xlsx", title="Imported")
+    preview = imports.read_plan(buffer.getvalue(), filename="plan.xlsx", title="Imported")
     assert not preview.ok
     assert any("slash" in str(problem) and "row 2" in str(problem) for problem in preview.problems)
 

@@ -148,7 +148,7 @@ def test_the_500_page_has_no_accessibility_violations(page: Page, demo, settings
 def test_the_import_upload_page_with_errors_has_no_accessibility_violations(page: Page, demo):
     sign_in(page, "admin")
     page.goto(reverse("import_upload"))
-    expect(page.get_by_role("heading", name="Import a plan from a spreadsheet")).to_be_visible()
+    expect(page.get_by_role("heading", name="Import a plan", exact=True)).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Upload and preview").click()
     expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
@@ -185,8 +185,8 @@ def test_the_import_preview_has_no_accessibility_violations(page: Page, demo, tm
 
     sign_in(page, "admin")
     page.goto(reverse("import_upload"))
-    page.get_by_label("Spreadsheet (.xlsx)").set_input_files(path)
-    page.get_by_label("Plan title").fill("Imported stalking plan")
+    page.get_by_label("Plan file").set_input_files(path)
+    page.get_by_label("Title of a new plan (optional)").fill("Imported stalking plan")
     page.get_by_role("button", name="Upload and preview").click()
     expect(page.get_by_text("Sideways").first).to_be_visible()
     assert_accessible(page)
