@@ -91,7 +91,7 @@ def pending_import(client: Client, s: Setup) -> dict:
     token = secrets.token_urlsafe(32)
     folder = Path(s.media_root) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{token}.xlsx").write_bytes(data)
+    (folder / f"{token}.upload").write_bytes(data)
     session = client.session
     session[imports.SESSION_KEY] = {
         "token": token,
@@ -99,6 +99,7 @@ def pending_import(client: Client, s: Setup) -> dict:
         "title": "Imported plan",
         "slug": "imported-plan",
         "sha256": hashlib.sha256(data).hexdigest(),
+        "into": False,
     }
     session.save()
     return {"token": token}

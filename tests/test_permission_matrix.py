@@ -297,7 +297,7 @@ def keep_pending_import(client: Client, media_root: Path) -> str:
     token = secrets.token_urlsafe(32)
     folder = Path(media_root) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{token}.xlsx").write_bytes(data)
+    (folder / f"{token}.upload").write_bytes(data)
     session = client.session
     session[imports.SESSION_KEY] = {
         "token": token,
@@ -305,6 +305,7 @@ def keep_pending_import(client: Client, media_root: Path) -> str:
         "title": "Imported plan",
         "slug": "imported-plan",
         "sha256": hashlib.sha256(data).hexdigest(),
+        "into": False,
     }
     session.save()
     return token

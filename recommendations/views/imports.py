@@ -31,6 +31,7 @@ SESSION_KEY = "plan_import"
 # Files left behind by previews nobody confirmed or cancelled are removed after this long.
 PENDING_SECONDS = 24 * 60 * 60
 NOT_ALLOWED = "Only administrators may import plans."
+MAPPING_FIELDS = ("column_", "period_", "status_")
 EXPIRED = (
     "That preview has expired or another upload replaced it. Nothing was saved: upload the "
     "file again."
@@ -125,7 +126,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             title=pending["title"],
             slug=pending["slug"],
             mapping=saved,
-            into_existing=pending["into"],
+            into_existing=pending.get("into", False),
         )
         pending = _keep(request, form.file_bytes, pending)
         _remember(request, pending, preview)
@@ -184,20 +185,24 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             title=pending["title"],
             slug=pending["slug"],
             mapping=mapping,
-            into_existing=pending["into"],
+            into_existing=pending.get("into", False),
         )
 
     last = Mapping.from_dict(pending["mapping"]) if pending.get("mapping") else None
-    shown = read(last)
-    form = MappingForm(request.POST, preview=shown)
-    if not form.is_valid():
-        return _preview_page(request, shown, pending=pending, form=form, status=400)
-    chosen = form.mapping(last)
+    chosen = last
+    if any(name.startswith(MAPPING_FIELDS) for name in request.POST):
+        shown = read(last)
+        form = MappingForm(request.POST, preview=shown)
+        if not form.is_valid():
+            return _preview_page(request, shown, pending=pending, form=form, status=400)
+        chosen = form.mapping(last)
+    # Without the mapping's fields, the preview is confirmed as it was last shown.
     preview = read(chosen)
-    if "confirm" not in request.POST or chosen.to_dict() != pending.get("mapping"):
+    changed = chosen is not None and chosen.to_dict() != pending.get("mapping")
+    if "apply" in request.POST or changed:
         # New choices are shown before anything is saved with them.
         _remember(request, pending, preview)
-        if "confirm" in request.POST:
+        if "apply" not in request.POST:
             messages.info(
                 request, "Your changes are shown below. Nothing was saved: check them, then save."
             )

@@ -54,6 +54,42 @@ def test_the_plan_table_has_no_accessibility_violations(page: Page, demo):
     assert_accessible(page)
 
 
+def _actions_for(demo) -> None:
+    """Recommendation 10 of the demo plan reporting through two actions of its own."""
+    from recommendations import services
+    from recommendations.choices import SignOff, Status
+    from recommendations.models import Recommendation
+
+    ten = Recommendation.objects.get(plan=demo.plan, number="10")
+    owner = demo.accounts["lead"].owner
+    for number, status in [("10.4", Status.AT_RISK), ("10.5", Status.ON_TRACK)]:
+        action = services.add_subrecommendation(
+            recommendation=ten, number=number, text=f"Action {number}.", owner=owner
+        )
+        services.record_update(
+            recommendation=action,
+            period=demo.period,
+            status=status,
+            text=f"Progress on {number}.",
+            author=demo.accounts["admin"],
+            sign_off=SignOff.APPROVED,
+        )
+
+
+def test_the_plan_table_with_actions_reporting_has_no_accessibility_violations(page: Page, demo):
+    _actions_for(demo)
+    sign_in(page, "lead")
+    page.goto(demo.plan.get_absolute_url())
+    expect(page.get_by_text("Progress on 10.4.")).to_be_visible()
+    assert_accessible(page)
+    page.goto(recommendation_url(demo, "10"))
+    expect(page.get_by_role("heading", name="Sub-recommendations and actions")).to_be_visible()
+    assert_accessible(page)
+    page.goto(recommendation_url(demo, "10.4"))
+    expect(page.get_by_role("heading", name="Sub-recommendation 10.4", level=1)).to_be_visible()
+    assert_accessible(page)
+
+
 def test_the_filtered_plan_table_has_no_accessibility_violations(page: Page, demo):
     sign_in(page, "lead")
     page.goto(demo.plan.get_absolute_url() + "?q=training&stale=on")
