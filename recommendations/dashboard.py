@@ -83,10 +83,17 @@ class Summary:
     latest_period: str = ""
     has_periods: bool = True
     links: dict[str, str] = field(default_factory=dict)
+    # Sub-recommendations and actions reporting for themselves (their own figures).
+    actions: int = 0
+    actions_finished: int = 0
+    actions_overdue: int = 0
 
     def add(self, other: Summary) -> None:
         """Count another summary's recommendations in with these."""
         self.total += other.total
+        self.actions += other.actions
+        self.actions_finished += other.actions_finished
+        self.actions_overdue += other.actions_overdue
         self.overdue += other.overdue
         self.stale += other.stale
         self.awaiting += other.awaiting
@@ -192,8 +199,11 @@ def _counts_by_plan(on: dt.date) -> dict[int, Summary]:
     the number of plans."""
     counts: dict[int, Summary] = {}
     for plan_id, standings in standings_by_plan(None, on).items():
-        summary = counts[plan_id] = Summary(plan=None, total=len(standings))
-        for standing in standings:
+        summary = counts[plan_id] = Summary(plan=None, total=len(standings.recommendations))
+        summary.actions = standings.actions.reporting
+        summary.actions_finished = standings.actions.finished
+        summary.actions_overdue = standings.actions.overdue
+        for standing in standings.recommendations:
             key = standing.status or NO_STATUS
             summary.statuses[key] = summary.statuses.get(key, 0) + 1
             summary.overdue += standing.overdue

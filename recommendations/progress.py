@@ -80,6 +80,13 @@ class Facts:
     has_current_update: bool  # an update for the plan's latest reporting period
     awaiting: bool  # an update awaiting sign-off
     slipped: bool  # its due date has been moved
+    has_owner: bool = False
+
+    @property
+    def reports(self) -> bool:
+        """An action reports for itself when it has an update, an owner or a due date of its
+        own; one without is a sub-recommendation kept as text."""
+        return self.status is not None or self.has_owner or self.due_date is not None
 
 
 @dataclass(frozen=True)
@@ -122,3 +129,21 @@ def standings(facts: Iterable[Facts], on: dt.date) -> dict[int, Standing]:
         for item in facts
         if item.parent_id is None
     }
+
+
+@dataclass(frozen=True)
+class ActionCounts:
+    """The actions of some recommendations that report for themselves, and how they stand."""
+
+    reporting: int = 0
+    finished: int = 0
+    overdue: int = 0
+
+
+def action_counts(facts: Iterable[Facts], on: dt.date) -> ActionCounts:
+    reporting = [item for item in facts if item.parent_id is not None and item.reports]
+    return ActionCounts(
+        reporting=len(reporting),
+        finished=sum((item.status or "") in FINISHED_STATUSES for item in reporting),
+        overdue=sum(is_overdue(item.due_date, item.status or "", on) for item in reporting),
+    )

@@ -13,7 +13,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
 from . import progress
@@ -358,6 +368,7 @@ def _facts(row: PlanRow) -> progress.Facts:
         has_current_update=bool(row.cells) and row.cells[-1] is not None,
         awaiting=any(cell is not None and cell.sign_off == SignOff.SUBMITTED for cell in row.cells),
         slipped=bool(row.slips),
+        has_owner=row.recommendation.owner_id is not None,
     )
 
 
@@ -463,6 +474,7 @@ def item_facts(recommendations: QuerySet[Recommendation]) -> list[progress.Facts
                 )
             ),
             has_slipped=Exists(DueDateChange.objects.filter(recommendation=OuterRef("pk"))),
+            has_owner=ExpressionWrapper(Q(owner__isnull=False), output_field=BooleanField()),
         )
         .values_list(
             "id",
@@ -473,25 +485,37 @@ def item_facts(recommendations: QuerySet[Recommendation]) -> list[progress.Facts
             "has_current_update",
             "is_awaiting",
             "has_slipped",
+            "has_owner",
         )
     )
     return [progress.Facts(*row) for row in rows]
 
 
-def standings_by_plan(
-    plan_ids: list[int] | None, on: dt.date
-) -> dict[int, list[progress.Standing]]:
+@dataclass
+class PlanStandings:
+    """Where each of a plan's recommendations stands (actions counted in), and its actions'
+    own figures."""
+
+    recommendations: list[progress.Standing] = field(default_factory=list)
+    actions: progress.ActionCounts = field(default_factory=progress.ActionCounts)
+
+
+def standings_by_plan(plan_ids: list[int] | None, on: dt.date) -> dict[int, PlanStandings]:
     """Per plan (by default every plan), where each of its recommendations stands, actions
-    counted in: one query."""
+    counted in, by the rules in progress.py: one query."""
     recommendations = Recommendation.objects.all()
     if plan_ids is not None:
         recommendations = recommendations.filter(plan_id__in=plan_ids)
-    facts = item_facts(recommendations)
-    plan_of = {item.id: item.plan_id for item in facts}
-    by_plan: dict[int, list[progress.Standing]] = {plan_id: [] for plan_id in plan_ids or []}
-    for rec_id, standing in progress.standings(facts, on).items():
-        by_plan.setdefault(plan_of[rec_id], []).append(standing)
-    return by_plan
+    facts_by_plan: dict[int, list[progress.Facts]] = defaultdict(list)
+    for item in item_facts(recommendations):
+        facts_by_plan[item.plan_id].append(item)
+    return {
+        plan_id: PlanStandings(
+            recommendations=list(progress.standings(facts_by_plan.get(plan_id, []), on).values()),
+            actions=progress.action_counts(facts_by_plan.get(plan_id, []), on),
+        )
+        for plan_id in (plan_ids if plan_ids is not None else facts_by_plan)
+    }
 
 
 PLANS_PER_PAGE = 25
@@ -524,7 +548,7 @@ def plans_with_summary(plans: list[Plan] | None = None) -> list[Plan]:
     plans = list(plans_in_title_order() if plans is None else plans)
     standings = standings_by_plan([plan.pk for plan in plans], on)
     for plan in plans:
-        mine = standings.get(plan.pk, [])
+        mine = standings[plan.pk].recommendations
         plan.total = len(mine)
         plan.finished = sum(standing.status in FINISHED_STATUSES for standing in mine)
         plan.overdue = sum(standing.overdue for standing in mine)

@@ -161,6 +161,14 @@ def test_the_dashboard_counts_the_rolled_up_status_as_the_plan_table_filters_do(
         assert len(table.rows) == count
     plans = queries.plans_with_summary()
     assert (plans[0].total, plans[0].finished, plans[0].overdue) == (2, 1, 1)
+    # The actions' own figures: 1.1 and 1.2 report for themselves, 2.1 is text only.
+    assert (summary.actions, summary.actions_finished, summary.actions_overdue) == (2, 0, 1)
+
+
+def test_the_dashboard_page_shows_the_actions_figures(client, action_plan, executive):
+    client.force_login(executive)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "actions reporting for themselves" in page
 
 
 def test_the_lead_owning_an_action_records_its_progress_and_others_cannot(
