@@ -1,4 +1,4 @@
-"""`make bench`: the page benchmark, then the returns benchmark if present, one after the other.
+"""`make bench`: the page benchmark, then the returns and import benchmarks, one after the other.
 
 Extra arguments go to the page benchmark (e.g. `--quick`). The load test and the query plans
 are run on their own (see tests/bench/README.md): they take longer and one needs PostgreSQL.
@@ -15,9 +15,10 @@ def main() -> int:
     status = subprocess.run(
         [sys.executable, str(HERE / "bench_pages.py"), *sys.argv[1:]]
     ).returncode
-    returns = HERE / "bench_returns.py"
-    if returns.exists():
-        status = subprocess.run([sys.executable, str(returns)]).returncode or status
+    for name in ("bench_returns.py", "bench_import_preview.py", "bench_import_hostile.py"):
+        script = HERE / name
+        if script.exists():
+            status = subprocess.run([sys.executable, str(script)]).returncode or status
     return status
 
 
