@@ -34,8 +34,10 @@ class ChangeEntry:
 
 
 def _display(model, name: str, value, lookups: dict) -> str:
-    if value in (None, ""):
+    if value in (None, "", {}):
         return ""
+    if isinstance(value, dict):
+        return "\n".join(f"{key}: {item}" for key, item in value.items())
     if name == "status":
         return status_label(value)
     if name == "sign_off":
@@ -59,7 +61,7 @@ def _entries(model, records, subject_of, lookups) -> list[ChangeEntry]:
         for f in fields:
             new = getattr(record, f.attname)
             old = getattr(before, f.attname) if before is not None else None
-            if before is None and record.history_type == "+" and new in (None, ""):
+            if before is None and record.history_type == "+" and new in (None, "", {}):
                 continue
             if old != new or (before is None and record.history_type == "+"):
                 changes.append(

@@ -87,22 +87,21 @@ class MappingForm(forms.Form):
             name = f"“{column.header}”" if column.header else "with no header"
             where = f"{column.sheet}, column {column.letter}" if column.sheet else column.letter
             self.fields[f"column_{index}"] = forms.ChoiceField(
-                label=f"Column {column.letter} {name}",
+                label=f"Meaning of column {column.letter} {name}",
                 choices=_meaning_choices(),
                 initial=column.meaning,
                 help_text=f"{where}: {column.filled} cell{'s' if column.filled != 1 else ''}"
                 + (f", e.g. “{column.sample}”" if column.sample else ""),
             )
             self.fields[f"period_{index}"] = forms.CharField(
-                label=f"Period of column {column.letter}",
+                label=f"Reporting period of column {column.letter} {name}",
                 required=False,
                 max_length=200,
                 initial=column.period,
-                help_text="For a progress or status column: the reporting period it reports.",
             )
         for index, word in enumerate(self.words):
             self.fields[f"status_{index}"] = forms.ChoiceField(
-                label=f"“{word.word}”",
+                label=f"Status for “{word.word}”",
                 choices=_status_choices(),
                 initial=NOT_PLACED if word.status is None else word.status,
                 help_text=f"{word.count} cell{'s' if word.count != 1 else ''}"

@@ -33,13 +33,13 @@ def test_an_administrator_changes_a_column_and_a_status_word_then_saves(page: Pa
     # "Purple" is no status the tracker knows: the preview says so and offers the choice.
     expect(page.get_by_text("1 problem stops this import")).to_be_visible()
     assert_accessible(page)
-    page.get_by_label("Column F “Overall %”").select_option(label="Not imported")
-    page.get_by_label("“Purple”").select_option(label="Not started")
+    page.get_by_label("Meaning of column F “Overall %”").select_option(label="Not imported")
+    page.get_by_label("Status for “Purple”").select_option(label="Not started")
     page.get_by_role("button", name="Preview again with these choices").click()
 
     left_out = page.get_by_role("region", name="What will not be imported")
     expect(left_out).to_contain_text("Column F “Overall %”")
-    expect(page.get_by_label("“Purple”")).to_have_value(Status.NOT_STARTED)
+    expect(page.get_by_label("Status for “Purple”")).to_have_value(Status.NOT_STARTED)
     expect(page.get_by_text("problem stops this import")).to_have_count(0)
     assert_accessible(page)
     page.get_by_role("button", name="Save this plan").click()
