@@ -722,6 +722,14 @@ def damaged_compound_files() -> dict[str, bytes]:
     }
 
 
+def xls_sheet_beyond_its_stream() -> bytes:
+    """An .xls whose sheet is placed beyond the end of its Workbook stream."""
+    stream = bytearray(workbook_stream(xls_from_sheets({"Plan": {(0, 0): "x"}})))
+    boundsheet = stream.index(struct.pack("<H", 0x0085))
+    struct.pack_into("<I", stream, boundsheet + 4, 1_704_565)
+    return compound_file({"Workbook": bytes(stream)})
+
+
 def encrypted_office_file() -> bytes:
     """What Excel saves for a workbook with a password: an OLE2 compound file holding the
     encrypted package, not a zip."""

@@ -307,6 +307,14 @@ def test_xls_damaged_in_its_compound_file_structure_gets_a_plain_message(damage)
     assert str(caught.value).startswith("This file is damaged and cannot be read (its ")
 
 
+def test_xls_whose_sheet_lies_beyond_its_stream_gets_a_plain_message_though_calamine_panics():
+    with pytest.raises(NotReadable) as caught:
+        read_source(hostile.xls_sheet_beyond_its_stream(), filename="plan.xls")
+    assert str(caught.value).startswith(
+        "This file is damaged and cannot be read (its sheets cannot be read)."
+    )
+
+
 # 7. Size
 
 

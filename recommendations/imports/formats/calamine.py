@@ -40,6 +40,10 @@ def read(data: bytes, kind: str) -> list[Sheet]:
         raise password_protected() from error
     except (python_calamine.CalamineError, ValueError, OSError) as error:
         raise Damaged("its sheets cannot be read") from error
+    except BaseException as error:
+        if not _panicked(error):
+            raise
+        raise Damaged("its sheets cannot be read") from error
     counter = Counter()
     sheets = []
     with workbook:
@@ -49,13 +53,22 @@ def read(data: bytes, kind: str) -> list[Sheet]:
             try:
                 sheet = workbook.get_sheet_by_index(index)
                 rows, merged = _calamine_rows(sheet, counter)
-            except python_calamine.CalamineError as error:
+            except BaseException as error:
+                if not isinstance(error, python_calamine.CalamineError) and not _panicked(error):
+                    raise
                 raise Damaged(f'its sheet "{metadata.name}" cannot be read') from error
             if kind == "ods":
                 merged = [(a + 1, b, c + 1, d) for a, b, c, d in merges.get(metadata.name, [])]
             hidden = metadata.visible != python_calamine.SheetVisibleEnum.Visible
             sheets.append(Sheet(metadata.name, rows, merged, hidden=hidden))
     return sheets
+
+
+def _panicked(error: BaseException) -> bool:
+    """Calamine stopped by a bug of its own on a damaged file (an index out of range): pyo3
+    raises PanicException, a BaseException so that `except Exception` lets it through, from
+    a module it creates at the first panic."""
+    return type(error).__name__ == "PanicException"
 
 
 def _calamine_rows(sheet, counter: Counter) -> tuple[list[Row], list[Area]]:
