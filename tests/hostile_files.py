@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
+import olefile
 import openpyxl
 
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -236,7 +237,7 @@ def compound_file(streams: dict[str, bytes], *, pad: bool = True) -> bytes:
     names = sorted(streams, key=lambda name: (len(name), name.upper()))
     small = [name for name in names if len(streams[name]) < 4096]
     minifat: list[int] = []
-    mini = b""
+    mini = bytearray()
     mini_start: dict[str, int] = {}
     for name in small:
         count = -(-len(streams[name]) // 64)
@@ -246,7 +247,7 @@ def compound_file(streams: dict[str, bytes], *, pad: bool = True) -> bytes:
     minifat_sectors = -(-len(minifat) * 4 // _SECTOR)
     mini_sectors = -(-len(mini) // _SECTOR)
     directory_sectors = -(-(len(names) + 1) // 4)
-    big = [name for name in names if name not in small]
+    big = [name for name in names if len(streams[name]) >= 4096]
     big_sectors = [-(-len(streams[name]) // _SECTOR) for name in big]
     used = directory_sectors + minifat_sectors + mini_sectors + sum(big_sectors)
     fat_sectors = 1
@@ -279,14 +280,25 @@ def compound_file(streams: dict[str, bytes], *, pad: bool = True) -> bytes:
     difat = list(range(fat_sectors)) + [_FREE] * (109 - fat_sectors)
     header = header[:76] + struct.pack("<109I", *difat)
 
-    directory = b""
+    # The streams as a balanced tree in the compound file's order: the root's child is the
+    # middle one, each entry's left and right siblings the middles of the halves beside it.
+    siblings: dict[int, tuple[int, int]] = {}
+
+    def subtree(first: int, last: int) -> int:
+        if first > last:
+            return _FREE
+        middle = (first + last) // 2
+        siblings[middle] = (subtree(first, middle - 1), subtree(middle + 1, last))
+        return middle
+
+    top = subtree(1, len(entries) - 1)
+    directory = bytearray()
     for index, (name, kind, start, size) in enumerate(entries):
         encoded = name.encode("utf-16-le") + b"\0\0"
-        # The root's only child is the first stream; the others hang off its right sibling.
-        child = 1 if index == 0 and len(entries) > 1 else _FREE
-        right = index + 1 if 0 < index < len(entries) - 1 else _FREE
+        left, right = siblings.get(index, (_FREE, _FREE))
+        child = top if index == 0 else _FREE
         directory += encoded.ljust(64, b"\0") + struct.pack(
-            "<HBBIII", len(encoded), kind, 1, _FREE, right, child
+            "<HBBIII", len(encoded), kind, 1, left, right, child
         )
         directory += b"\0" * 16 + b"\0" * 4 + b"\0" * 16
         directory += struct.pack("<II", start, size) + b"\0" * 4
@@ -318,13 +330,15 @@ def xls_from_sheets(
     hidden: Iterable[str] = (),
     pad: bool = True,
     copies: int = 1,
+    streams: dict[str, bytes] | None = None,
 ) -> bytes:
     """An Excel 97-2003 workbook: {sheet name: {(row, column) 0-based: value}}.
 
     Strings go to the shared string table, numbers to NUMBER records, booleans to BOOLERR,
     dates to NUMBER records with a date format; merged: {sheet: [(first row, last row,
     first column, last column)]}. With `copies`, each sheet is listed that many times in the
-    workbook, every copy pointing at the same records."""
+    workbook, every copy pointing at the same records; `streams` are held beside the
+    Workbook stream."""
     merged = merged or {}
     hidden = set(hidden)
     strings: list[str] = []
@@ -395,7 +409,7 @@ def xls_from_sheets(
             )
         offset += len(body)
     stream = globals_head + boundsheets + globals_tail + b"".join(sheet_streams)
-    return compound_file({"Workbook": stream}, pad=pad)
+    return compound_file({"Workbook": stream, **(streams or {})}, pad=pad)
 
 
 # --- Hostile files ----------------------------------------------------------------------------
@@ -643,6 +657,79 @@ def hostile_bad_cell_reference_xlsx() -> bytes:
     return xlsx_with_sheets({"Plan": sheet_xml({1: {"A": "x"}}).replace('r="A1"', 'r="1A"')})
 
 
+def workbook_stream(data: bytes) -> bytes:
+    """The Workbook stream of an .xls."""
+    with olefile.OleFileIO(io.BytesIO(data)) as compound:
+        return compound.openstream("Workbook").read()
+
+
+def _patched(data: bytes, offset: int, layout: str, *values: object) -> bytes:
+    patched = bytearray(data)
+    struct.pack_into(layout, patched, offset, *values)
+    return bytes(patched)
+
+
+def _entry(data: bytes, index: int) -> int:
+    """Where a directory entry of a file from `compound_file` starts (its directory's
+    sectors follow one another)."""
+    (first_directory,) = struct.unpack_from("<I", data, 48)
+    return _SECTOR * (first_directory + 1) + 128 * index
+
+
+def _fat_entry(sector: int) -> int:
+    """Where the FAT of a file from `compound_file` (FAT first) holds a sector's next."""
+    return _SECTOR + 4 * sector
+
+
+def damaged_compound_files() -> dict[str, bytes]:
+    """Excel 97-2003 workbooks damaged in their OLE2 structure, each where one of the
+    readers would go astray: {what is wrong: the file}."""
+    plain = xls_from_sheets({"Plan": {(0, 0): "Rec", (1, 0): 7}})
+    small = xls_from_sheets({"Plan": {(0, 0): "Rec", (1, 0): 7}}, pad=False)
+    both = compound_file({"Workbook": workbook_stream(plain), "Note": b"x"}, pad=False)
+    (workbook_start,) = struct.unpack_from("<I", plain, _entry(plain, 1) + 116)
+    (first_directory,) = struct.unpack_from("<I", plain, 48)
+    (first_minifat,) = struct.unpack_from("<I", both, 60)
+    nested = compound_file({f"Note{number:04d}": b"x" for number in range(1_500)}, pad=False)
+    for index in range(1, 1_501):  # each entry the right sibling of the one before
+        right = index + 1 if index < 1_500 else _FREE
+        nested = _patched(nested, _entry(nested, index) + 68, "<II", _FREE, right)
+    nested = _patched(nested, _entry(nested, 0) + 76, "<I", 1)
+    # A clean Book in the tree, and an entry outside it named Workbook whose cells lie at
+    # far corners: calamine reads the Workbook.
+    far = workbook_stream(hostile_far_corners_xls())
+    hidden = compound_file({"Book": workbook_stream(plain), "Wxrkbook": far})
+    hidden = _patched(hidden, _entry(hidden, 1) + 72, "<I", _FREE)
+    hidden = _patched(hidden, _entry(hidden, 2), "16s", "Workbook".encode("utf-16-le"))
+    return {
+        "cut short": plain[:-600],
+        "a header claiming a DIFAT": _patched(plain, 72, "<I", 1),
+        "a Workbook chain going round a loop": _patched(
+            plain, _fat_entry(workbook_start), "<I", workbook_start
+        ),
+        "a directory chain going round a loop": _patched(
+            plain, _fat_entry(first_directory), "<I", first_directory
+        ),
+        "a mini FAT chain going round a loop, 4 billion sectors long": _patched(
+            _patched(both, _fat_entry(first_minifat), "<I", first_minifat),
+            64,
+            "<I",
+            0xFFFFFFF0,
+        ),
+        "a Workbook in the mini stream, and no mini FAT": _patched(small, 64, "<I", 0),
+        "a directory tree nested 1,500 deep": nested,
+        "a Workbook entry outside the directory tree": hidden,
+    }
+
+
+def xls_sheet_beyond_its_stream() -> bytes:
+    """An .xls whose sheet is placed beyond the end of its Workbook stream."""
+    stream = bytearray(workbook_stream(xls_from_sheets({"Plan": {(0, 0): "x"}})))
+    boundsheet = stream.index(struct.pack("<H", 0x0085))
+    struct.pack_into("<I", stream, boundsheet + 4, 1_704_565)
+    return compound_file({"Workbook": bytes(stream)})
+
+
 def encrypted_office_file() -> bytes:
     """What Excel saves for a workbook with a password: an OLE2 compound file holding the
     encrypted package, not a zip."""
@@ -702,6 +789,13 @@ def hostile_far_corners_xls() -> bytes:
     """Two cells far apart in an Excel 97 sheet: the first and last rows, 150 columns apart
     (calamine would fill a grid of ten million cells between them)."""
     return xls_from_sheets({"Plan": {(0, 0): "top left", (65535, 150): "bottom right"}})
+
+
+def hostile_many_streams_xls(count: int = 20_000) -> bytes:
+    """A workbook holding 20,000 small streams beside its Workbook stream (4 MB): reading its
+    directory, olefile checks each stream against every one before it."""
+    streams = {f"Note{number:05d}": b"x" for number in range(count)}
+    return xls_from_sheets({"Plan": {(0, 0): "x"}}, pad=False, streams=streams)
 
 
 def oversized_csv(size: int = 5 * 1024 * 1024 + 1) -> bytes:
@@ -895,6 +989,7 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "values 400,000 rows apart (ods)": (hostile_spread_ods, "plan.ods"),
     "cells at far corners (xls)": (hostile_far_corners_xls, "plan.xls"),
     "one sheet listed 5,000 times (xls)": (hostile_overlapping_sheets_xls, "plan.xls"),
+    "20,000 streams (xls)": (hostile_many_streams_xls, "plan.xls"),
     "file over 5 MB (csv)": (oversized_csv, "plan.csv"),
     "a million empty rows (xlsx)": (hostile_million_empty_rows_xlsx, "plan.xlsx"),
     "3 million blank cells (xlsx)": (hostile_blank_cells_xlsx, "plan.xlsx"),

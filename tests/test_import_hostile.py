@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import io
 
+import olefile
 import openpyxl.xml.functions
 import pytest
 from defusedxml.common import EntitiesForbidden
 from lxml import etree
 
-from recommendations.imports import guards
 from recommendations.imports.formats import NotReadable, read_source
+from recommendations.imports.formats.xmlstream import stream_elements
 from tests import hostile_files as hostile
 from tests.hostile_files import HOSTILE
 
@@ -89,7 +90,7 @@ def test_openpyxl_parses_with_defusedxml_or_with_entities_left_unresolved():
 def test_streamed_parts_resolve_no_entity_even_past_the_zip_check():
     data = b"".join(hostile.quadratic_blowup(references=2_000)())
     with pytest.raises(NotReadable, match="not what its name says"):
-        for _ in guards.stream_elements(
+        for _ in stream_elements(
             io.BytesIO(data), root=f"{{{hostile.SHEET_NS}}}worksheet", tags=(), part="sheet"
         ):
             pass
@@ -234,8 +235,8 @@ def test_password_protected_workbook_is_told_how_to_remove_the_password():
 
 def test_password_protected_xls_is_told_how_to_remove_the_password():
     plain = hostile.xls_from_sheets({"Plan": {(0, 0): "x"}})
-    compound = guards.CompoundFile(plain)
-    stream = compound.read("Workbook")
+    with olefile.OleFileIO(io.BytesIO(plain)) as compound:
+        stream = compound.openstream("Workbook").read()
     # FILEPASS right after the globals' BOF, as Excel writes it for a password to open.
     bof_end = 4 + int.from_bytes(stream[2:4], "little")
     locked = stream[:bof_end] + b"\x2f\x00\x06\x00\x00\x00" + b"\0" * 4 + stream[bof_end:]
@@ -292,6 +293,26 @@ def test_ods_with_a_broken_repeat_count_is_damaged():
     rows = '<table:table-row table:number-rows-repeated="-5"><table:table-cell/></table:table-row>'
     with pytest.raises(NotReadable, match="damaged"):
         read_source(hostile.ods_from_tables({"Plan": rows}), filename="plan.ods")
+
+
+def test_xls_of_thousands_of_streams_is_refused_before_its_directory_is_read_whole():
+    assert refusal("20,000 streams (xls)").startswith("This file is made of more than 2,000 parts")
+
+
+@pytest.mark.parametrize("damage", list(hostile.damaged_compound_files()))
+def test_xls_damaged_in_its_compound_file_structure_gets_a_plain_message(damage):
+    data = hostile.damaged_compound_files()[damage]
+    with pytest.raises(NotReadable) as caught:
+        read_source(data, filename="plan.xls")
+    assert str(caught.value).startswith("This file is damaged and cannot be read (its ")
+
+
+def test_xls_whose_sheet_lies_beyond_its_stream_gets_a_plain_message_though_calamine_panics():
+    with pytest.raises(NotReadable) as caught:
+        read_source(hostile.xls_sheet_beyond_its_stream(), filename="plan.xls")
+    assert str(caught.value).startswith(
+        "This file is damaged and cannot be read (its sheets cannot be read)."
+    )
 
 
 # 7. Size
@@ -359,6 +380,7 @@ def test_every_hostile_file_has_a_test():
         "values 400,000 rows apart (ods)",
         "cells at far corners (xls)",
         "one sheet listed 5,000 times (xls)",
+        "20,000 streams (xls)",
         "file over 5 MB (csv)",
         "a million empty rows (xlsx)",
         "3 million blank cells (xlsx)",
