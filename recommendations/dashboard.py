@@ -25,6 +25,7 @@ from .choices import (
     rag_for,
     status_label,
 )
+from .figures import PLANS_PER_PAGE, plan_page, plans_in_title_order, standings_by_plan
 from .models import (
     DueDateChange,
     Evidence,
@@ -33,13 +34,7 @@ from .models import (
     ReportingPeriod,
     StatusUpdate,
 )
-from .queries import (
-    PLANS_PER_PAGE,
-    plan_page,
-    plans_in_title_order,
-    standings_by_plan,
-    today,
-)
+from .queries import today
 
 ACTIVITY_LIMIT = 15
 NO_STATUS = "none"  # the plan table's filter value for "no status given"

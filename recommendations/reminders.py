@@ -41,9 +41,9 @@ from django.utils import timezone
 
 from . import progress
 from .choices import SignOff, Status, status_label
+from .figures import item_facts, latest_status_subquery
 from .models import Owner, Recommendation, ReminderSent, ReportingPeriod, StatusUpdate
 from .permissions import EXECUTIVE
-from .queries import item_facts, latest_status_subquery
 
 DEFAULT_DAYS = 14
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"

@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from recommendations import dashboard, progress, queries, reminders, services
+from recommendations import dashboard, figures, progress, queries, reminders, services
 from recommendations.choices import SignOff, Status
 from recommendations.exports import common, pdf, xlsx
 from recommendations.models import Recommendation, StatusUpdate
@@ -159,7 +159,7 @@ def test_the_dashboard_counts_the_rolled_up_status_as_the_plan_table_filters_do(
     for value, count in summary.statuses.items():
         table = queries.plan_table(action_plan, filters=queries.PlanFilters(status=value))
         assert len(table.rows) == count
-    plans = queries.plans_with_summary()
+    plans = figures.plans_with_summary()
     assert (plans[0].total, plans[0].finished, plans[0].overdue) == (2, 1, 1)
     # The actions' own figures: 1.1 and 1.2 report for themselves, 2.1 is text only.
     assert (summary.actions, summary.actions_finished, summary.actions_overdue) == (2, 0, 1)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page
 from django.http import HttpRequest
 
-from ..queries import PLANS_PER_PAGE
+from ..figures import PLANS_PER_PAGE
 
 SHOW_ALL = "all"
 

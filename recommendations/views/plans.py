@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import history, page_cache, permissions, queries, services
+from .. import figures, history, page_cache, permissions, queries, services
 from ..choices import SignOff
 from ..forms import PlanFilterForm, ReviewForm, StatusUpdateForm
 from ..models import Evidence, Owner, Plan, Recommendation, ReportingPeriod, StatusUpdate
@@ -49,9 +49,9 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     number, per_page = paging.page_choice(request)
 
     def render_body() -> str:
-        page = queries.plan_page(number, per_page=per_page)
+        page = figures.plan_page(number, per_page=per_page)
         context = {
-            "plans": queries.plans_with_summary(list(page.object_list)),
+            "plans": figures.plans_with_summary(list(page.object_list)),
             "pagination": paging.pagination(page, show_all=not per_page),
         }
         context |= page_cache.rights_context(request.user)

@@ -1,0 +1,146 @@
+"""Figures across plans: where each recommendation stands (its actions counted in, by the
+rules in progress.py), read as one small row per recommendation and action, for the plan
+list, the dashboard and the reminders; and the plan list's pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+
+from . import progress
+from .choices import FINISHED_STATUSES, SignOff
+from .models import DueDateChange, Plan, Recommendation, ReportingPeriod, StatusUpdate
+from .queries import today
+
+
+def latest_status_subquery() -> Subquery:
+    """The status of a recommendation's (or action's) update in its latest reporting period
+    with an update; NULL where it has no update at all.
+
+    The periods are looked up within the recommendation's own plan, so the database reads a
+    dozen rows per recommendation whatever the number of plans.
+    """
+    latest = StatusUpdate.objects.filter(
+        recommendation=OuterRef("pk"), period__plan_id=OuterRef("plan_id")
+    ).order_by("-period__position", "-period_id")
+    return Subquery(latest.values("status")[:1])
+
+
+def _latest_period_id() -> Subquery:
+    """The plan's current reporting period: the last column, as the plan table orders them."""
+    latest = ReportingPeriod.objects.filter(plan_id=OuterRef("plan_id")).order_by(
+        "-position", "-id"
+    )
+    return Subquery(latest.values("id")[:1])
+
+
+def item_facts(recommendations: QuerySet[Recommendation]) -> list[progress.Facts]:
+    """The facts the rules need, one small row per recommendation and action, in one query."""
+    rows = (
+        recommendations.order_by()
+        .annotate(
+            current_status=latest_status_subquery(),
+            latest_period_id=_latest_period_id(),
+            has_current_update=Exists(
+                StatusUpdate.objects.filter(
+                    recommendation=OuterRef("pk"), period_id=OuterRef("latest_period_id")
+                )
+            ),
+            is_awaiting=Exists(
+                StatusUpdate.objects.filter(
+                    recommendation=OuterRef("pk"), sign_off=SignOff.SUBMITTED
+                )
+            ),
+            has_slipped=Exists(DueDateChange.objects.filter(recommendation=OuterRef("pk"))),
+            has_owner=ExpressionWrapper(Q(owner__isnull=False), output_field=BooleanField()),
+        )
+        .values_list(
+            "id",
+            "plan_id",
+            "parent_id",
+            "due_date",
+            "current_status",
+            "has_current_update",
+            "is_awaiting",
+            "has_slipped",
+            "has_owner",
+        )
+    )
+    return [progress.Facts(*row) for row in rows]
+
+
+@dataclass
+class PlanStandings:
+    """Where each of a plan's recommendations stands (actions counted in), and its actions'
+    own figures."""
+
+    recommendations: list[progress.Standing] = field(default_factory=list)
+    actions: progress.ActionCounts = field(default_factory=progress.ActionCounts)
+
+
+def standings_by_plan(plan_ids: list[int] | None, on: dt.date) -> dict[int, PlanStandings]:
+    """Per plan (by default every plan), where each of its recommendations stands, actions
+    counted in, by the rules in progress.py: one query."""
+    recommendations = Recommendation.objects.all()
+    if plan_ids is not None:
+        recommendations = recommendations.filter(plan_id__in=plan_ids)
+    facts_by_plan: dict[int, list[progress.Facts]] = defaultdict(list)
+    for item in item_facts(recommendations):
+        facts_by_plan[item.plan_id].append(item)
+    return {
+        plan_id: PlanStandings(
+            recommendations=list(progress.standings(facts_by_plan.get(plan_id, []), on).values()),
+            actions=progress.action_counts(facts_by_plan.get(plan_id, []), on),
+        )
+        for plan_id in (plan_ids if plan_ids is not None else facts_by_plan)
+    }
+
+
+PLANS_PER_PAGE = 25
+
+
+def plans_in_title_order() -> QuerySet[Plan]:
+    return Plan.objects.select_related("executive_lead").order_by("title", "pk")
+
+
+def plan_page(
+    number: str | int | None,
+    *,
+    per_page: int = PLANS_PER_PAGE,
+    plans: QuerySet[Plan] | None = None,
+) -> Page:
+    """One page of plans in title order (`per_page=0`: every plan on one page)."""
+    plans = plans_in_title_order() if plans is None else plans
+    if not per_page:
+        # Still a page, so templates need no second case; the count is the paginator's own.
+        paginator = Paginator(plans, 1)
+        paginator.per_page = max(1, paginator.count)
+        return paginator.get_page(1)
+    return Paginator(plans, per_page).get_page(number)
+
+
+def plans_with_summary(plans: list[Plan] | None = None) -> list[Plan]:
+    """The plans (by default every plan) with counts of their recommendations, finished ones
+    and overdue ones, by the same rules as every other figure (actions counted in)."""
+    on = today()
+    plans = list(plans_in_title_order() if plans is None else plans)
+    standings = standings_by_plan([plan.pk for plan in plans], on)
+    for plan in plans:
+        mine = standings[plan.pk].recommendations
+        plan.total = len(mine)
+        plan.finished = sum(standing.status in FINISHED_STATUSES for standing in mine)
+        plan.overdue = sum(standing.overdue for standing in mine)
+    return plans
