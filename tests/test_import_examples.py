@@ -1,4 +1,4 @@
-"""The real published plans in /work/shared/import-examples, read as published (no mapping file)
+"""The real published plans in tests/data/import-examples, read as published (no mapping file)
 into exactly what their README says: every text as written, sub-recommendations under their
 recommendation, dated columns as ordered periods, status words mapped."""
 
@@ -13,7 +13,8 @@ from recommendations.imports import Meaning, read_plan
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = Path("/work/shared/import-examples")
+# Kept in the repository as published, so the tests run wherever the project is checked out.
+EXAMPLES = Path(__file__).resolve().parent / "data" / "import-examples"
 DEMO_PLAN = Path(__file__).resolve().parents[1] / "fixtures" / "demo_plan.json"
 
 CAMBRIDGESHIRE_INTRODUCTION = (
