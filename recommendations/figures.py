@@ -144,3 +144,71 @@ def plans_with_summary(plans: list[Plan] | None = None) -> list[Plan]:
         plan.finished = sum(standing.status in FINISHED_STATUSES for standing in mine)
         plan.overdue = sum(standing.overdue for standing in mine)
     return plans
+
+
+@dataclass
+class PeriodStatuses:
+    """How many of a plan's recommendations stood at each status in one reporting period."""
+
+    period: ReportingPeriod
+    counts: dict[str, int]  # Status value ("" for none given) -> recommendations
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def statuses_by_period(plan_ids: list[int]) -> dict[int, list[PeriodStatuses]]:
+    """Per plan, for each of its reporting periods in order, how many recommendations stood at
+    each approved status then: an item's status in a period is that of its latest approved
+    update in that period or before, and a recommendation without one of its own stands where
+    its actions do (progress.py). Three queries, whatever the number of plans."""
+    periods: dict[int, list[ReportingPeriod]] = defaultdict(list)
+    for period in ReportingPeriod.objects.filter(plan_id__in=plan_ids).order_by(
+        "plan_id", "position", "id"
+    ):
+        periods[period.plan_id].append(period)
+    items = list(
+        Recommendation.objects.filter(plan_id__in=plan_ids)
+        .order_by()
+        .values_list("id", "plan_id", "parent_id")
+    )
+    approved = {
+        (rec_id, period_id): status
+        for rec_id, period_id, status in StatusUpdate.objects.filter(
+            recommendation__plan_id__in=plan_ids, sign_off=SignOff.APPROVED
+        )
+        .order_by()
+        .values_list("recommendation_id", "period_id", "status")
+    }
+    actions: dict[int, list[int]] = defaultdict(list)
+    for rec_id, _, parent_id in items:
+        if parent_id is not None:
+            actions[parent_id].append(rec_id)
+    result: dict[int, list[PeriodStatuses]] = {}
+    for plan_id in plan_ids:
+        mine = periods.get(plan_id, [])
+        counts = [PeriodStatuses(period, {}) for period in mine]
+
+        def carried(rec_id: int, columns: list[ReportingPeriod] = mine) -> list[str | None]:
+            # Per period, the status of its latest approved update then (None: none yet).
+            latest: str | None = None
+            statuses = []
+            for period in columns:
+                latest = approved.get((rec_id, period.pk), latest)
+                statuses.append(latest)
+            return statuses
+
+        for rec_id, rec_plan, parent_id in items:
+            if rec_plan != plan_id or parent_id is not None:
+                continue
+            own = carried(rec_id)
+            theirs = [carried(action) for action in actions.get(rec_id, [])]
+            for index, entry in enumerate(counts):
+                status = progress.status_of(
+                    own[index] or "",
+                    [column[index] for column in theirs if column[index] is not None],
+                )
+                entry.counts[status] = entry.counts.get(status, 0) + 1
+        result[plan_id] = counts
+    return result
