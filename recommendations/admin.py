@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .evidence import require_evidence_for_completion
 from .models import (
     DueDateChange,
     Evidence,
@@ -18,6 +19,7 @@ from .models import (
     ReportingPeriod,
     StatusUpdate,
 )
+from .services import ADMIN_REASON
 
 CHANGED_MEANWHILE = (
     "Someone else saved this %(thing)s after you opened it, so nothing was saved. Your changes "
@@ -54,15 +56,6 @@ class VersionCheckedForm(forms.ModelForm):
         return data
 
 
-class VersionedAdmin(SimpleHistoryAdmin):
-    """Counts every save in the row's version, as the services do."""
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-
-
 class PeriodInline(admin.TabularInline):
     model = ReportingPeriod
     extra = 0
@@ -91,21 +84,100 @@ class SubRecommendationInline(admin.TabularInline):
     verbose_name_plural = "sub-recommendations and actions"
 
 
+def _changes(form) -> dict:
+    """The model fields the form changed, with their new values."""
+    own = {field.name for field in form._meta.model._meta.fields}
+    return {name: form.cleaned_data[name] for name in form.changed_data if name in own}
+
+
+def _values(form) -> dict:
+    return {
+        name: form.cleaned_data[name] for name in form._meta.fields if name in form.cleaned_data
+    }
+
+
+class ThroughServicesAdmin(SimpleHistoryAdmin):
+    """Every save and removal goes through the services, as the pages' do: the same rules
+    hold, and history records who did it. Each model's admin names its create and change
+    services; removal goes through services.delete, inline rows through save_inline."""
+
+    def create(self, request, form):
+        raise NotImplementedError
+
+    def change(self, request, obj, changes: dict, form):
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        saved = (
+            self.change(request, obj, _changes(form), form)
+            if change
+            else self.create(request, form)
+        )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        services.delete(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.delete(obj, by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        # What the admin's change message lists, as formset.save() would have set it.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.deleted_forms:
+            if row.instance.pk:
+                formset.deleted_objects.append(row.instance)
+                services.delete(row.instance, by=request.user)
+        for row in formset.forms:
+            if row in formset.deleted_forms or not row.has_changed():
+                continue
+            if row.instance.pk:
+                formset.changed_objects.append((row.instance, row.changed_data))
+            else:
+                formset.new_objects.append(row.instance)
+            self.save_inline(request, form.instance, row)
+
+    def save_inline(self, request, parent, row):
+        raise NotImplementedError
+
+
 @admin.register(Owner)
-class OwnerAdmin(SimpleHistoryAdmin):
+class OwnerAdmin(ThroughServicesAdmin):
     list_display = ["name", "rank", "role", "email", "user"]
     search_fields = ["name", "rank", "role", "email"]
     autocomplete_fields = ["user"]
 
+    def create(self, request, form):
+        return services.create_owner(**_values(form), by=request.user, reason=ADMIN_REASON)
+
+    def change(self, request, obj, changes, form):
+        return services.change_owner(owner=obj, by=request.user, **changes)
+
 
 @admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin):
+class PlanAdmin(ThroughServicesAdmin):
     list_display = ["title", "slug", "executive_lead", "response_deadline", "is_published"]
     list_filter = ["is_published"]
     search_fields = ["title", "report_title", "complainant"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["executive_lead", "operational_lead"]
+    exclude = ["import_mapping"]
     inlines = [PeriodInline]
+
+    def create(self, request, form):
+        return services.create_plan(**_values(form), by=request.user, reason=ADMIN_REASON)
+
+    def change(self, request, obj, changes, form):
+        return services.change_plan(plan=obj, by=request.user, **changes)
+
+    def save_inline(self, request, plan, row):
+        if row.instance.pk:
+            services.change_period(period=row.instance, by=request.user, **_changes(row))
+        else:
+            values = {k: v for k, v in _values(row).items() if k != "plan"}
+            services.add_period(plan=plan, **values, by=request.user, reason=ADMIN_REASON)
 
 
 class RecommendationAdminForm(VersionCheckedForm):
@@ -136,7 +208,7 @@ class RecommendationAdminForm(VersionCheckedForm):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(VersionedAdmin):
+class RecommendationAdmin(ThroughServicesAdmin):
     form = RecommendationAdminForm
     list_display = ["number", "plan", "addressee", "owner", "due_date"]
     list_filter = ["plan"]
@@ -146,57 +218,64 @@ class RecommendationAdmin(VersionedAdmin):
     inlines = [SubRecommendationInline]
     ordering = ["plan", "sort_key"]
 
-    def save_model(self, request, obj, form, change):
-        if not (change and "due_date" in form.changed_data):
-            return super().save_model(request, obj, form, change)
-        # The other fields save as usual; the date moves through the service, which records
-        # the slip with its reason and keeps the original date.
-        new_date = obj.due_date
-        obj.due_date = form.initial.get("due_date")
-        super().save_model(request, obj, form, change)
-        moved = services.change_due_date(
+    def create(self, request, form):
+        return services.add_recommendation(**_values(form), by=request.user, reason=ADMIN_REASON)
+
+    def change(self, request, obj, changes, form):
+        # The date moves through the service, which records the slip with its reason and
+        # keeps the original date.
+        return services.change_recommendation(
             recommendation=obj,
-            new_date=new_date,
-            reason=form.cleaned_data["due_date_reason"],
             by=request.user,
-            expected_version=obj.version,
+            due_date_reason=form.cleaned_data.get("due_date_reason", ""),
+            **changes,
         )
-        obj.due_date, obj.version = moved.due_date, moved.version
+
+    def save_inline(self, request, recommendation, row):
+        if row.instance.pk:
+            services.change_recommendation(
+                recommendation=row.instance,
+                by=request.user,
+                due_date_reason="Changed in the admin",
+                **_changes(row),
+            )
+        else:
+            values = {k: v for k, v in _values(row).items() if k not in ("parent", "plan")}
+            services.add_subrecommendation(
+                recommendation=recommendation, **values, by=request.user, reason=ADMIN_REASON
+            )
 
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(SimpleHistoryAdmin):
+class ReportingPeriodAdmin(ThroughServicesAdmin):
     list_display = ["label", "plan", "position", "period_end", "return_due"]
     list_filter = ["plan"]
     list_select_related = ["plan"]
+    fields = ["plan", "label", "position", "period_end", "return_due"]
+
+    def create(self, request, form):
+        return services.add_period(**_values(form), by=request.user, reason=ADMIN_REASON)
+
+    def change(self, request, obj, changes, form):
+        return services.change_period(period=obj, by=request.user, **changes)
 
 
 class StatusUpdateAdminForm(VersionCheckedForm):
-    """An update as administrators correct it: the same completion rule as the update form."""
+    """An update as administrators correct it: its words, status and the note on evidence.
+    Its sign-off (state, reviewer, comment) is not here: it changes only through the sign-off
+    action; a change saved here goes back to an executive for sign-off."""
 
     thing = "update"
 
     class Meta:
         model = StatusUpdate
-        fields = [
-            "recommendation",
-            "period",
-            "status",
-            "text",
-            "author",
-            "recorded_at",
-            "sign_off",
-            "reviewer_comment",
-            "reviewed_by",
-            "reviewed_at",
-            "no_evidence_reason",
-        ]
+        fields = ["recommendation", "period", "status", "text", "no_evidence_reason"]
 
     def clean(self):
         data = super().clean()
         evidence = self.instance.evidence.count() if self.instance.pk else 0
         try:
-            services.require_evidence_for_completion(
+            require_evidence_for_completion(
                 data.get("status", ""), evidence, data.get("no_evidence_reason", "")
             )
         except ValidationError as error:
@@ -205,13 +284,48 @@ class StatusUpdateAdminForm(VersionCheckedForm):
 
 
 @admin.register(StatusUpdate)
-class StatusUpdateAdmin(VersionedAdmin):
+class StatusUpdateAdmin(ThroughServicesAdmin):
     form = StatusUpdateAdminForm
     list_display = ["recommendation", "period", "status", "sign_off", "author", "recorded_at"]
     list_filter = ["status", "sign_off", "period__plan"]
     list_select_related = ["recommendation", "period", "author"]
     search_fields = ["text", "recommendation__number"]
     raw_id_fields = ["recommendation", "period"]
+    readonly_fields = [
+        "sign_off",
+        "reviewer_comment",
+        "reviewed_by",
+        "reviewed_at",
+        "author",
+        "changed_by",
+        "recorded_at",
+        "approved_status",
+        "approved_text",
+        "approved_at",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An update belongs to its recommendation and period for good.
+        moved = ["recommendation", "period"] if obj is not None else []
+        return [*moved, *self.readonly_fields]
+
+    def _record(self, request, obj, form):
+        return services.record_update(
+            recommendation=obj.recommendation,
+            period=obj.period,
+            status=form.cleaned_data["status"],
+            text=form.cleaned_data["text"],
+            no_evidence_reason=form.cleaned_data["no_evidence_reason"],
+            author=request.user,
+            submit=True,
+            reason=ADMIN_REASON,
+        )
+
+    def create(self, request, form):
+        return self._record(request, form.instance, form)
+
+    def change(self, request, obj, changes, form):
+        return self._record(request, obj, form)
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):

@@ -78,6 +78,8 @@ class Summary:
     latest_period: str = ""
     has_periods: bool = True
     links: dict[str, str] = field(default_factory=dict)
+    # Recommendations whose status sign-off would change, by the status they would move to.
+    would_move: dict[str, int] = field(default_factory=dict)
     # Sub-recommendations and actions reporting for themselves (their own figures).
     actions: int = 0
     actions_finished: int = 0
@@ -89,6 +91,8 @@ class Summary:
         self.actions += other.actions
         self.actions_finished += other.actions_finished
         self.actions_overdue += other.actions_overdue
+        for value, count in other.would_move.items():
+            self.would_move[value] = self.would_move.get(value, 0) + count
         self.overdue += other.overdue
         self.stale += other.stale
         self.awaiting += other.awaiting
@@ -116,6 +120,17 @@ class Summary:
     @property
     def percent_bar_width(self) -> str:
         return f"{100 * self.finished / self.total:.1f}" if self.total else "0"
+
+    @property
+    def sign_off_moves(self) -> list[tuple[str, int]]:
+        """(status label, recommendations) that approving what awaits sign-off would move
+        there, in the statuses' order."""
+        order = [*Status.values, NO_STATUS]
+        return [
+            (status_label("" if value == NO_STATUS else value), self.would_move[value])
+            for value in order
+            if self.would_move.get(value)
+        ]
 
     @property
     def status_counts(self) -> list[StatusCount]:
@@ -205,6 +220,9 @@ def _counts_by_plan(on: dt.date) -> dict[int, Summary]:
             summary.stale += standing.stale
             summary.awaiting += standing.awaiting
             summary.slipped += standing.slipped
+            if standing.sign_off_would_move:
+                moved = standing.pending_status or NO_STATUS
+                summary.would_move[moved] = summary.would_move.get(moved, 0) + 1
     return counts
 
 

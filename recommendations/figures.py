@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
+    Case,
     Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    When,
 )
 
 from . import progress
@@ -26,17 +29,31 @@ from .models import DueDateChange, Plan, Recommendation, ReportingPeriod, Status
 from .queries import today
 
 
-def latest_status_subquery() -> Subquery:
-    """The status of a recommendation's (or action's) update in its latest reporting period
-    with an update; NULL where it has no update at all.
+def _latest_update(*conditions) -> QuerySet[StatusUpdate]:
+    """A recommendation's (or action's) updates meeting `conditions`, latest period first.
 
     The periods are looked up within the recommendation's own plan, so the database reads a
     dozen rows per recommendation whatever the number of plans.
     """
-    latest = StatusUpdate.objects.filter(
-        recommendation=OuterRef("pk"), period__plan_id=OuterRef("plan_id")
+    return StatusUpdate.objects.filter(
+        *conditions, recommendation=OuterRef("pk"), period__plan_id=OuterRef("plan_id")
     ).order_by("-period__position", "-period_id")
-    return Subquery(latest.values("status")[:1])
+
+
+def approved_status_subquery() -> Subquery:
+    """The approved status of a recommendation's latest update with an approved version
+    (the version in force); NULL where nothing was ever approved."""
+    latest = _latest_update(Q(approved_at__isnull=False))
+    return Subquery(latest.values("approved_status")[:1])
+
+
+def pending_status_subquery() -> Subquery:
+    """The same, with every update awaiting sign-off counted as if approved."""
+    latest = _latest_update(Q(approved_at__isnull=False) | Q(sign_off=SignOff.SUBMITTED))
+    effective = Case(
+        When(sign_off=SignOff.SUBMITTED, then=F("status")), default=F("approved_status")
+    )
+    return Subquery(latest.annotate(effective=effective).values("effective")[:1])
 
 
 def _latest_period_id() -> Subquery:
@@ -52,7 +69,9 @@ def item_facts(recommendations: QuerySet[Recommendation]) -> list[progress.Facts
     rows = (
         recommendations.order_by()
         .annotate(
-            current_status=latest_status_subquery(),
+            current_status=approved_status_subquery(),
+            pending_status=pending_status_subquery(),
+            has_update=Exists(StatusUpdate.objects.filter(recommendation=OuterRef("pk"))),
             latest_period_id=_latest_period_id(),
             has_current_update=Exists(
                 StatusUpdate.objects.filter(
@@ -73,6 +92,8 @@ def item_facts(recommendations: QuerySet[Recommendation]) -> list[progress.Facts
             "parent_id",
             "due_date",
             "current_status",
+            "pending_status",
+            "has_update",
             "has_current_update",
             "is_awaiting",
             "has_slipped",
@@ -176,10 +197,10 @@ def statuses_by_period(plan_ids: list[int]) -> dict[int, list[PeriodStatuses]]:
     approved = {
         (rec_id, period_id): status
         for rec_id, period_id, status in StatusUpdate.objects.filter(
-            recommendation__plan_id__in=plan_ids, sign_off=SignOff.APPROVED
+            recommendation__plan_id__in=plan_ids, approved_at__isnull=False
         )
         .order_by()
-        .values_list("recommendation_id", "period_id", "status")
+        .values_list("recommendation_id", "period_id", "approved_status")
     }
     actions: dict[int, list[int]] = defaultdict(list)
     for rec_id, _, parent_id in items:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
-from . import services
 from .choices import Status
+from .evidence import NO_EVIDENCE_MESSAGE, evidence_hint, inspect_evidence
 from .models import Owner
 from .queries import PlanFilters
+from .services import RETURN_NEEDS_COMMENT
 
 MAX_NARRATIVE = 20_000
 
@@ -85,12 +86,12 @@ class StatusUpdateForm(forms.Form):
     def __init__(self, *args, evidence_count: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         self.evidence_count = evidence_count
-        self.fields["evidence_file"].help_text = services.evidence_hint()
+        self.fields["evidence_file"].help_text = evidence_hint()
 
     def clean_evidence_file(self):
         upload = self.cleaned_data.get("evidence_file")
         if upload:
-            services.inspect_evidence(upload)
+            inspect_evidence(upload)
         return upload
 
     def clean(self) -> dict:
@@ -102,7 +103,7 @@ class StatusUpdateForm(forms.Form):
             and not (data.get("no_evidence_reason") or "").strip()
             and "evidence_file" not in self.errors
         ):
-            self.add_error("no_evidence_reason", services.NO_EVIDENCE_MESSAGE)
+            self.add_error("no_evidence_reason", NO_EVIDENCE_MESSAGE)
         return data
 
 
@@ -110,9 +111,16 @@ class ReviewForm(forms.Form):
     """An executive's sign-off decision on the update of one period. A recommendation page
     holds one per update awaiting sign-off, so its fields' ids name the period."""
 
-    def __init__(self, *args, period_id: int, **kwargs):
+    def __init__(self, *args, period_id: int, returning: bool = False, **kwargs):
         super().__init__(*args, auto_id=f"%s-{period_id}", **kwargs)
         self.period_id = period_id
+        self.returning = returning
+
+    def clean_comment(self) -> str:
+        comment = self.cleaned_data["comment"].strip()
+        if self.returning and not comment:
+            raise forms.ValidationError(RETURN_NEEDS_COMMENT)
+        return comment
 
     comment = forms.CharField(
         label="Comment for the lead",
@@ -142,11 +150,11 @@ class EvidenceForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = services.evidence_hint()
+        self.fields["file"].help_text = evidence_hint()
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        services.inspect_evidence(upload)
+        inspect_evidence(upload)
         return upload
 
 

@@ -839,6 +839,7 @@ def _create_updates(recs, periods, size, rng, topic, reviewer) -> None:
                 status=status,
                 text=" ".join(sentences[:first]),
                 author=author,
+                changed_by=author,
                 recorded_at=_aware(day, rng.randrange(600)),
                 version=1,
                 sign_off=SignOff.DRAFT,
@@ -869,6 +870,10 @@ def _create_updates(recs, periods, size, rng, topic, reviewer) -> None:
                 update.reviewed_by = reviewer
                 update.reviewed_at = _aware(day, rng.randrange(480))
                 update.reviewer_comment = "" if approved else rng.choice(RETURN_COMMENTS)
+                if approved:
+                    update.approved_status, update.approved_text = update.status, update.text
+                    update.approved_version = update.version
+                    update.approved_at = update.reviewed_at
                 stages.append(
                     _snapshot(
                         update,

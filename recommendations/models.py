@@ -242,6 +242,22 @@ class StatusUpdate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who last changed its words, status or evidence: never the one to approve it.",
+    )
+    # The version in force: what an executive last approved, kept while a newer draft or a
+    # resubmission waits beside it. The public page, the returns and every figure read these.
+    approved_status = models.CharField(
+        max_length=20, choices=Status.choices, blank=True, editable=False
+    )
+    approved_text = models.TextField(blank=True, editable=False)
+    approved_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
     no_evidence_reason = models.TextField(
         "why no evidence is needed",
         blank=True,
@@ -279,6 +295,40 @@ class StatusUpdate(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
+
+    @property
+    def has_approved_version(self) -> bool:
+        return self.approved_at is not None
+
+    @property
+    def is_approved(self) -> bool:
+        """The words and status as they stand are the ones signed off."""
+        return self.sign_off == SignOff.APPROVED
+
+    def approved_copy(self) -> StatusUpdate | None:
+        """The version in force, as an unsaved update (None if none was ever approved)."""
+        if self.approved_at is None:
+            return None
+        if self.is_approved:
+            return self
+        copy = StatusUpdate(
+            pk=self.pk,
+            recommendation_id=self.recommendation_id,
+            period_id=self.period_id,
+            status=self.approved_status,
+            text=self.approved_text,
+            author_id=self.author_id,
+            recorded_at=self.approved_at,
+            version=self.approved_version or self.version,
+            sign_off=SignOff.APPROVED,
+            reviewed_by_id=self.reviewed_by_id,
+            reviewed_at=self.approved_at,
+            approved_status=self.approved_status,
+            approved_text=self.approved_text,
+            approved_version=self.approved_version,
+            approved_at=self.approved_at,
+        )
+        return copy
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:

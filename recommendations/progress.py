@@ -69,15 +69,24 @@ def is_overdue(due_date: dt.date | None, status: str, on: dt.date) -> bool:
 
 @dataclass(frozen=True)
 class Facts:
-    """What the rules need to know of one recommendation or action, however it was read
-    (a plan loaded whole for its table, or one row per item for the dashboard)."""
+    """What the rules need to know of one recommendation or action, however it was read (a
+    plan loaded whole for its table, or one small row per item for the figures across plans;
+    the random-plan parity test holds the two readings to the same answers).
+
+    Figures count approved statuses: an update's status counts once an executive has approved
+    it, and its approved version stays in force while a newer draft or resubmission waits.
+    `pending_status` is what the status would be if every update awaiting sign-off were
+    approved, so pages can say what sign-off would change.
+    """
 
     id: int
     plan_id: int
     parent_id: int | None
     due_date: dt.date | None
-    status: str | None  # the status of its latest update; None: no update at all
-    has_current_update: bool  # an update for the plan's latest reporting period
+    status: str | None  # of its latest update with an approved version; None: none approved
+    pending_status: str | None  # the same, updates awaiting sign-off counted as approved
+    has_update: bool  # any update at all, whatever its sign-off
+    has_current_update: bool  # an update (any sign-off) for the plan's latest period
     awaiting: bool  # an update awaiting sign-off
     slipped: bool  # its due date has been moved
     has_owner: bool = False
@@ -86,7 +95,7 @@ class Facts:
     def reports(self) -> bool:
         """An action reports for itself when it has an update, an owner or a due date of its
         own; one without is a sub-recommendation kept as text."""
-        return self.status is not None or self.has_owner or self.due_date is not None
+        return self.has_update or self.has_owner or self.due_date is not None
 
 
 @dataclass(frozen=True)
@@ -98,15 +107,22 @@ class Standing:
     stale: bool  # nothing recorded for the latest period, by it or its actions
     awaiting: bool
     slipped: bool
+    pending_status: str = ""  # its status if everything awaiting sign-off were approved
+
+    @property
+    def sign_off_would_move(self) -> bool:
+        return self.pending_status != self.status
+
+
+def _rolled(own: str | None, actions: Iterable[str | None]) -> str:
+    # Actions with nothing approved (or awaiting) do not count towards the status.
+    return status_of(own or "", [status for status in actions if status is not None])
 
 
 def standing(own: Facts, actions: Sequence[Facts], on: dt.date) -> Standing:
     """The recommendation's status (its own, else its actions'), and whether it or any of
-    its actions is overdue, has nothing for the latest period, awaits sign-off or slipped.
-
-    Actions with no update at all (sub-recommendations kept as text) do not count towards
-    the status."""
-    status = status_of(own.status or "", [a.status for a in actions if a.status is not None])
+    its actions is overdue, has nothing for the latest period, awaits sign-off or slipped."""
+    status = _rolled(own.status, [a.status for a in actions])
     return Standing(
         status=status,
         overdue=is_overdue(own.due_date, status, on)
@@ -114,6 +130,7 @@ def standing(own: Facts, actions: Sequence[Facts], on: dt.date) -> Standing:
         stale=not own.has_current_update and not any(a.has_current_update for a in actions),
         awaiting=own.awaiting or any(a.awaiting for a in actions),
         slipped=own.slipped or any(a.slipped for a in actions),
+        pending_status=_rolled(own.pending_status, [a.pending_status for a in actions]),
     )
 
 

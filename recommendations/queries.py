@@ -81,9 +81,10 @@ class PlanRow:
     """One recommendation with one cell per reporting period, and a row of the same kind for
     each of its sub-recommendations and actions (`actions`).
 
-    `status` and `statuses` (one per period) are the recommendation's own where it gives
-    one, else its actions' (progress.rollup); `overdue`, `stale`, `awaiting_sign_off` and
-    `slips` count its actions in (progress.standing), as the dashboard and returns do.
+    `status` and `statuses` (one per period) are the recommendation's approved status, its
+    own where it gives one, else its actions' (progress.rollup); `working_statuses` the same
+    from the updates as last written; `overdue`, `stale`, `awaiting_sign_off` and `slips`
+    count its actions in (progress.standing), as the dashboard and returns do.
     """
 
     recommendation: Recommendation
@@ -93,19 +94,25 @@ class PlanRow:
     overdue: bool
     slips: int = 0
     actions: list[PlanRow] = field(default_factory=list)
-    statuses: list[str] = field(default_factory=list)
-    status: str = ""
+    statuses: list[str] = field(default_factory=list)  # approved, per period
+    working_statuses: list[str] = field(default_factory=list)  # as last written, per period
+    status: str = ""  # approved: what every figure counts
+    pending_status: str = ""  # were everything awaiting sign-off approved
     stale: bool = False
     awaiting_sign_off: bool = False
     has_slipped: bool = False
 
     @property
     def own_status(self) -> str:
-        return self.current.status if self.current else ""
+        return _latest([_approved(cell) for cell in self.cells]) or ""
 
     @property
     def status_is_rolled_up(self) -> bool:
         return bool(self.status) and not self.own_status
+
+    @property
+    def sign_off_would_move(self) -> bool:
+        return self.pending_status != self.status
 
     @property
     def reporting_actions(self) -> list[PlanRow]:
@@ -197,7 +204,13 @@ def plan_snapshot(
         rec.plan = plan
     recommendations, subs = _by_parent(everything)
     if approved_only:
-        updates = _approved_updates(plan, as_of=None)
+        # The version in force of each update, kept on the update itself by the services.
+        updates = {
+            (update.recommendation_id, update.period_id): update.approved_copy()
+            for update in StatusUpdate.objects.filter(
+                recommendation__plan=plan, approved_at__isnull=False
+            ).order_by()
+        }
     else:
         updates = {
             (update.recommendation_id, update.period_id): update
@@ -284,15 +297,12 @@ def _historical_snapshot(plan: Plan, *, as_of: dt.datetime, approved_only: bool)
     )
 
 
-def _approved_updates(
-    plan: Plan, *, as_of: dt.datetime | None
-) -> dict[tuple[int, int], StatusUpdate]:
-    """Per update, the latest version that an executive approved (by `as_of`, if given)."""
+def _approved_updates(plan: Plan, *, as_of: dt.datetime) -> dict[tuple[int, int], StatusUpdate]:
+    """Per update, the latest version that was approved by `as_of`, from history."""
     history = StatusUpdate.history.filter(
-        recommendation_id__in=Recommendation.history.filter(plan_id=plan.pk).values("id")
+        recommendation_id__in=Recommendation.history.filter(plan_id=plan.pk).values("id"),
+        history_date__lte=as_of,
     )
-    if as_of is not None:
-        history = history.filter(history_date__lte=as_of)
     latest, approved = {}, {}
     for record in history.order_by("history_date", "history_id"):
         latest[record.id] = record
@@ -348,38 +358,65 @@ def _item_row(rec: Recommendation, snapshot: PlanSnapshot) -> PlanRow:
         current=current,
         overdue=False,
         slips=snapshot.slips.get(rec.pk, 0),
-        statuses=[cell.status if cell is not None else "" for cell in cells],
     )
 
 
+def _approved(cell: StatusUpdate | None) -> str | None:
+    """The status of an update's version in force (None: never approved)."""
+    return cell.approved_status if cell is not None and cell.approved_at is not None else None
+
+
+def _pending(cell: StatusUpdate | None) -> str | None:
+    """The same, an update awaiting sign-off counted as if approved."""
+    if cell is not None and cell.sign_off == SignOff.SUBMITTED:
+        return cell.status
+    return _approved(cell)
+
+
+def _latest(values: list[str | None]) -> str | None:
+    return next((value for value in reversed(values) if value is not None), None)
+
+
 def _facts(row: PlanRow) -> progress.Facts:
+    cells = row.cells
     return progress.Facts(
         id=row.recommendation.pk,
         plan_id=row.recommendation.plan_id,
         parent_id=row.recommendation.parent_id,
         due_date=row.recommendation.due_date,
-        status=row.current.status if row.current is not None else None,
-        has_current_update=bool(row.cells) and row.cells[-1] is not None,
-        awaiting=any(cell is not None and cell.sign_off == SignOff.SUBMITTED for cell in row.cells),
+        status=_latest([_approved(cell) for cell in cells]),
+        pending_status=_latest([_pending(cell) for cell in cells]),
+        has_update=row.current is not None,
+        has_current_update=bool(cells) and cells[-1] is not None,
+        awaiting=any(cell is not None and cell.sign_off == SignOff.SUBMITTED for cell in cells),
         slipped=bool(row.slips),
         has_owner=row.recommendation.owner_id is not None,
     )
 
 
+def _per_period(row: PlanRow, status_of_cell) -> list[str]:
+    """Per period, the row's status: its own update's in that period, else where its
+    actions stand then (each action's latest update in that period or before)."""
+    carried = [
+        progress.carried_forward([status_of_cell(cell) for cell in action.cells])
+        for action in row.actions
+        if action.current is not None
+    ]
+    return [
+        progress.status_of(status_of_cell(cell) or "", [statuses[i] for statuses in carried])
+        for i, cell in enumerate(row.cells)
+    ]
+
+
 def _stand(row: PlanRow, on: dt.date) -> None:
-    """Fill in where a row stands, with the same rules as every other figure."""
+    """Fill in where a row stands, with the same rules as every other figure: approved
+    statuses, and what they would be were everything awaiting sign-off approved."""
     standing = progress.standing(_facts(row), [_facts(action) for action in row.actions], on)
     row.status, row.overdue, row.stale = standing.status, standing.overdue, standing.stale
     row.awaiting_sign_off, row.has_slipped = standing.awaiting, standing.slipped
-    reporting = [action for action in row.actions if action.current is not None]
-    carried = [
-        progress.carried_forward([cell.status if cell else None for cell in action.cells])
-        for action in reporting
-    ]
-    row.statuses = [
-        progress.status_of(cell.status if cell else "", [statuses[i] for statuses in carried])
-        for i, cell in enumerate(row.cells)
-    ]
+    row.pending_status = standing.pending_status
+    row.statuses = _per_period(row, _approved)
+    row.working_statuses = _per_period(row, lambda cell: cell.status if cell else None)
 
 
 def build_rows(snapshot: PlanSnapshot, *, on: dt.date) -> list[PlanRow]:

@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from . import progress
 from .choices import SignOff, Status, status_label
-from .figures import item_facts, latest_status_subquery
+from .figures import approved_status_subquery, item_facts
 from .models import Owner, Recommendation, ReminderSent, ReportingPeriod, StatusUpdate
 from .permissions import EXECUTIVE
 
@@ -193,7 +193,7 @@ def _due_items(today: dt.date, horizon: dt.date) -> list[DueItem]:
     }
     recommendations = (
         Recommendation.objects.filter(plan_id__in=current, owner__isnull=False)
-        .annotate(current_status=latest_status_subquery())
+        .annotate(current_status=approved_status_subquery())
         .select_related("plan", "owner__user")
     )
     # A recommendation that reports through its actions is not chased for an update of its

@@ -5,14 +5,8 @@ functions, so every change carries its author, its reason and its history record
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
-import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
-from io import BytesIO
-from pathlib import PurePosixPath
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -20,7 +14,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from .choices import SignOff, Status
+from .choices import SignOff
+from .evidence import (
+    LAST_EVIDENCE_MESSAGE,
+    CheckedEvidence,
+    inspect_evidence,
+    require_evidence_for_completion,
+)
 from .models import (
     DueDateChange,
     Evidence,
@@ -171,7 +171,123 @@ def add_subrecommendation(
     )
 
 
+# ---------------------------------------------------------------------------- changing the set-up
+
+ADMIN_REASON = "Changed in the admin"
+
+
+def _apply(instance, changes: dict, *, by: AbstractBaseUser | None, reason: str) -> None:
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    _save(instance, user=by, reason=reason)
+
+
+@transaction.atomic
+def change_owner(
+    *, owner: Owner, by: AbstractBaseUser | None, reason: str = ADMIN_REASON, **changes
+) -> Owner:
+    """Change an owner's name, rank, role, email or account."""
+    current = Owner.objects.select_for_update().get(pk=owner.pk)
+    _apply(current, changes, by=by, reason=reason)
+    return current
+
+
+@transaction.atomic
+def change_plan(
+    *, plan: Plan, by: AbstractBaseUser | None, reason: str = ADMIN_REASON, **changes
+) -> Plan:
+    """Change a plan's own details (title, leads, report, published...)."""
+    current = Plan.objects.select_for_update().get(pk=plan.pk)
+    _apply(current, changes, by=by, reason=reason)
+    return current
+
+
+@transaction.atomic
+def change_period(
+    *, period: ReportingPeriod, by: AbstractBaseUser | None, reason: str = ADMIN_REASON, **changes
+) -> ReportingPeriod:
+    """Change a reporting period's label, order or dates."""
+    current = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    _apply(current, changes, by=by, reason=reason)
+    return current
+
+
+@transaction.atomic
+def change_recommendation(
+    *,
+    recommendation: Recommendation,
+    by: AbstractBaseUser | None,
+    reason: str = ADMIN_REASON,
+    due_date_reason: str = "",
+    **changes,
+) -> Recommendation:
+    """Change a recommendation's (or action's) own fields; a new due date moves through
+    change_due_date, with its reason, so the slip is recorded and the original date kept."""
+    current = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    new_due = changes.pop("due_date", current.due_date)
+    if changes:
+        current.version += 1
+        _apply(current, changes, by=by, reason=reason)
+    if new_due != current.due_date:
+        current = change_due_date(
+            recommendation=current, new_date=new_due, reason=due_date_reason, by=by
+        )
+    return current
+
+
+@transaction.atomic
+def delete(instance, *, by: AbstractBaseUser | None, reason: str = "") -> None:
+    """Remove a plan, period, recommendation or owner, and what belongs to it; each removal's
+    history record keeps who removed it, when and why. An update is removed with
+    delete_update, which also removes its evidence files."""
+    if isinstance(instance, StatusUpdate):
+        delete_update(update=instance, by=by, reason=reason)
+        return
+    updates = StatusUpdate.objects.none()
+    if isinstance(instance, Plan):
+        updates = StatusUpdate.objects.filter(period__plan=instance)
+    elif isinstance(instance, ReportingPeriod):
+        updates = StatusUpdate.objects.filter(period=instance)
+    elif isinstance(instance, Recommendation):
+        updates = StatusUpdate.objects.filter(
+            recommendation__in=[instance, *instance.subrecommendations.all()]
+        )
+    for update in updates:
+        delete_update(update=update, by=by, reason=reason or f"Removed with {instance}")
+    instance._history_user = by
+    instance._change_reason = reason or "Removed in the admin"
+    instance.delete()
+
+
 # ---------------------------------------------------------------------------- progress
+
+RETURN_NEEDS_COMMENT = "Say what needs to change when returning an update."
+FOUR_EYES = (
+    "You wrote or last changed this update, so someone else must sign it off: an update is "
+    "never approved by the person whose words or evidence it carries."
+)
+
+
+def _approve(update: StatusUpdate, *, by: AbstractBaseUser | None, at: dt.datetime) -> None:
+    """The update as it stands becomes the version in force."""
+    update.sign_off = SignOff.APPROVED
+    update.approved_status = update.status
+    update.approved_text = update.text
+    update.approved_version = update.version
+    update.approved_at = at
+    if by is not None:
+        update.reviewed_by = by
+        update.reviewed_at = at
+
+
+def _changed(update: StatusUpdate, *, by: AbstractBaseUser | None) -> None:
+    """Its words, status or evidence changed: an approved update goes back for sign-off (its
+    approved version stays in force meanwhile), and whoever changed it cannot approve it."""
+    if update.sign_off == SignOff.APPROVED:
+        update.sign_off = SignOff.SUBMITTED
+    update.changed_by = by
+    update.version += 1
 
 
 @transaction.atomic
@@ -182,6 +298,7 @@ def record_update(
     status: str,
     text: str,
     author: AbstractBaseUser | None,
+    submit: bool = False,
     expected_version: int | None = None,
     no_evidence_reason: str | None = None,
     sign_off: str | None = None,
@@ -189,11 +306,18 @@ def record_update(
     reason: str = "",
     new_evidence: Sequence[tuple[File, str]] = (),
 ) -> StatusUpdate:
-    """Record, or edit, the one update of a recommendation for a period.
+    """Record, or edit, the one update of a recommendation (or action) for a period.
+
+    Its sign-off afterwards:
+    - with `submit`, it awaits an executive's sign-off;
+    - without, it is a draft: an update that was approved keeps its approved version in force
+      (the public page, the returns and every figure go on showing it) until the draft is
+      submitted and approved; a returned update stays returned until it is resubmitted;
+    - `sign_off=SignOff.APPROVED` records it as already signed off, for plans brought in as
+      they were published (an import, the demo), never from a form.
 
     `expected_version` is the version the editor started from: if someone saved in between,
-    nothing is written and ConflictError carries what they saved. Editing an approved update
-    sends it back for sign-off.
+    nothing is written and ConflictError carries what they saved.
 
     `new_evidence` holds (file, description) pairs attached in the same transaction. An update
     marked complete needs evidence (already attached or new) or a note why none is needed;
@@ -211,19 +335,18 @@ def record_update(
         if expected_version not in (None, 0):
             raise ConflictError(None)
         update = StatusUpdate(
-            recommendation=recommendation,
-            period=period,
-            sign_off=sign_off or SignOff.DRAFT,
-            version=1,
+            recommendation=recommendation, period=period, sign_off=SignOff.DRAFT, version=0
         )
-    else:
-        if expected_version is not None and expected_version != update.version:
-            raise ConflictError(update)
-        update.version += 1
-        if sign_off:
-            update.sign_off = sign_off
-        elif update.sign_off == SignOff.APPROVED:
-            update.sign_off = SignOff.SUBMITTED
+    elif expected_version is not None and expected_version != update.version:
+        raise ConflictError(update)
+    was = update.sign_off
+    _changed(update, by=author)
+    if submit:
+        update.sign_off = SignOff.SUBMITTED
+    elif was == SignOff.RETURNED:
+        update.sign_off = SignOff.RETURNED
+    elif sign_off != SignOff.APPROVED:
+        update.sign_off = sign_off or SignOff.DRAFT
     checked = [inspect_evidence(upload) for upload, _ in new_evidence]
     if no_evidence_reason is not None:
         update.no_evidence_reason = no_evidence_reason
@@ -233,10 +356,19 @@ def record_update(
     update.text = text
     update.author = author
     update.recorded_at = recorded_at or now
+    if sign_off == SignOff.APPROVED:
+        _approve(update, by=None, at=update.recorded_at)
     _save(update, user=author, reason=reason)
     for (_, description), found in zip(new_evidence, checked, strict=True):
         _store_evidence(update=update, checked=found, description=description, by=author)
     return update
+
+
+SIGN_OFF_REASONS = {
+    SignOff.SUBMITTED: "Submitted for sign-off",
+    SignOff.APPROVED: "Approved",
+    SignOff.RETURNED: "Returned for changes",
+}
 
 
 @transaction.atomic
@@ -247,7 +379,12 @@ def change_sign_off(
     by: AbstractBaseUser,
     comment: str = "",
 ) -> StatusUpdate:
-    """Move an update through draft -> submitted -> approved, or back with a comment."""
+    """Move an update through draft -> submitted -> approved, or back with a comment.
+
+    The sign-off fields (its state, reviewer and comment) change here only. Approving makes
+    the update as it stands the version in force; nobody approves an update they wrote or last
+    changed (WorkflowError), whatever roles they hold.
+    """
     update = StatusUpdate.objects.select_for_update().get(pk=update.pk)
     allowed = {
         SignOff.SUBMITTED: {SignOff.DRAFT, SignOff.RETURNED},
@@ -259,219 +396,39 @@ def change_sign_off(
             f"An update that is {SignOff(update.sign_off).label.lower()} cannot be "
             f"{'submitted' if to == SignOff.SUBMITTED else SignOff(to).label.lower()}."
         )
+    if to == SignOff.APPROVED and by.pk in {update.author_id, update.changed_by_id}:
+        raise WorkflowError(FOUR_EYES)
     if to == SignOff.RETURNED and not comment.strip():
-        raise WorkflowError("Say what needs to change when returning an update.")
-    update.sign_off = to
+        raise WorkflowError(RETURN_NEEDS_COMMENT)
+    now = timezone.now()
+    if to == SignOff.APPROVED:
+        _approve(update, by=by, at=now)
+    else:
+        update.sign_off = to
     if to in (SignOff.APPROVED, SignOff.RETURNED):
         update.reviewed_by = by
-        update.reviewed_at = timezone.now()
+        update.reviewed_at = now
         update.reviewer_comment = comment.strip()
-    reason = {
-        SignOff.SUBMITTED: "Submitted for sign-off",
-        SignOff.APPROVED: "Approved",
-        SignOff.RETURNED: "Returned for changes",
-    }[to]
-    _save(update, user=by, reason=reason)
+    _save(update, user=by, reason=SIGN_OFF_REASONS[to])
     return update
 
 
+@transaction.atomic
+def delete_update(*, update: StatusUpdate, by: AbstractBaseUser | None, reason: str = "") -> None:
+    """Remove an update (its evidence with it); its history keeps who removed it and why."""
+    update = StatusUpdate.objects.select_for_update().get(pk=update.pk)
+    for evidence in update.evidence.all():
+        stored, storage = evidence.file.name, evidence.file.storage
+        evidence._history_user = by
+        evidence._change_reason = reason or "Removed with its update"
+        evidence.delete()
+        transaction.on_commit(lambda stored=stored, storage=storage: storage.delete(stored))
+    update._history_user = by
+    update._change_reason = reason or "Update removed"
+    update.delete()
+
+
 # ---------------------------------------------------------------------------- evidence
-
-NO_EVIDENCE_MESSAGE = "Attach evidence of completion, or say here why none is needed."
-LAST_EVIDENCE_MESSAGE = (
-    "This is the only evidence for an update marked complete. Attach other evidence, or "
-    "record on the update why none is needed, before removing it."
-)
-MAX_NAME_LENGTH = 150
-
-
-@dataclass(frozen=True)
-class EvidenceType:
-    """A kind of file we accept as evidence, as people call it and as browsers are told."""
-
-    label: str
-    content_type: str
-
-
-# Keyed by extension; the content must be of the same kind (see _sniff).
-EVIDENCE_TYPES: dict[str, EvidenceType] = {
-    "pdf": EvidenceType("PDF", "application/pdf"),
-    "docx": EvidenceType(
-        "Word document",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ),
-    "xlsx": EvidenceType(
-        "Excel workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    ),
-    "pptx": EvidenceType(
-        "PowerPoint presentation",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ),
-    "doc": EvidenceType("Word 97-2003 document", "application/msword"),
-    "xls": EvidenceType("Excel 97-2003 workbook", "application/vnd.ms-excel"),
-    "ppt": EvidenceType("PowerPoint 97-2003 presentation", "application/vnd.ms-powerpoint"),
-    "png": EvidenceType("PNG image", "image/png"),
-    "jpg": EvidenceType("JPEG image", "image/jpeg"),
-    "jpeg": EvidenceType("JPEG image", "image/jpeg"),
-    "gif": EvidenceType("GIF image", "image/gif"),
-    "txt": EvidenceType("plain text file", "text/plain"),
-    "csv": EvidenceType("CSV file", "text/csv"),
-}
-ALLOWED_EVIDENCE = "PDF, Word, Excel, PowerPoint, PNG, JPEG, GIF, plain text or CSV"
-
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# Names of the streams that legacy Office files keep in their OLE2 directory (UTF-16).
-_OLE2_STREAMS = {
-    "doc": ("WordDocument",),
-    "xls": ("Workbook", "Book"),
-    "ppt": ("PowerPoint Document",),
-}
-_OOXML_PARTS = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
-_TEXT_CONTROLS_ALLOWED = {9, 10, 12, 13}
-
-
-@dataclass(frozen=True)
-class CheckedEvidence:
-    """An uploaded file that passed the checks: its safe name, its type and its bytes."""
-
-    name: str
-    content_type: str
-    size: int
-    content: bytes
-
-
-def evidence_max_bytes() -> int:
-    return getattr(settings, "EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
-
-
-def _megabytes(size: int) -> str:
-    """A size as people read it: "512 bytes", "20 KB", "10 MB", "10.5 MB"."""
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{round(size / 1024)} KB"
-    figure = size / (1024 * 1024)
-    return f"{figure:.0f} MB" if figure == int(figure) else f"{figure:.1f} MB"
-
-
-def evidence_hint() -> str:
-    """What may be attached, in words for the hint beside a file field."""
-    return f"{ALLOWED_EVIDENCE}; up to {_megabytes(evidence_max_bytes())}."
-
-
-def clean_file_name(name: str) -> str:
-    """An uploaded file's name made safe to show and to offer as a download name.
-
-    Only the last path component is kept; control and direction-changing characters, quotes
-    and characters Windows forbids in names are dropped; the length is limited, keeping the
-    extension.
-    """
-    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if (ch.isprintable() or ch == " ") and ch not in '<>:"|?*')
-    name = " ".join(name.split()).strip(". ")
-    if len(name) > MAX_NAME_LENGTH:
-        suffix = PurePosixPath(name).suffix
-        suffix = suffix if len(suffix) <= 10 else ""
-        name = name[: MAX_NAME_LENGTH - len(suffix)].rstrip(". ") + suffix
-    return name or "evidence"
-
-
-def _ole2_kinds(content: bytes) -> set[str]:
-    return {
-        kind
-        for kind, streams in _OLE2_STREAMS.items()
-        if any(stream.encode("utf-16-le") in content for stream in streams)
-    }
-
-
-def _ooxml_kinds(content: bytes) -> set[str]:
-    try:
-        with zipfile.ZipFile(BytesIO(content)) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
-        return set()
-    if "[Content_Types].xml" not in names:
-        return set()
-    return {
-        kind
-        for kind, prefix in _OOXML_PARTS.items()
-        if any(name.startswith(prefix) for name in names)
-    }
-
-
-def _is_text(content: bytes) -> bool:
-    if not content or b"\x00" in content:
-        return False
-    return not any(byte < 32 and byte not in _TEXT_CONTROLS_ALLOWED for byte in content)
-
-
-def _sniff(content: bytes) -> set[str]:
-    """The extensions the file's content fits, judged by its bytes, never by its name."""
-    if content.startswith(b"%PDF-"):
-        return {"pdf"}
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return {"png"}
-    if content.startswith(b"\xff\xd8\xff"):
-        return {"jpg", "jpeg"}
-    if content.startswith((b"GIF87a", b"GIF89a")):
-        return {"gif"}
-    if content.startswith(b"PK\x03\x04"):
-        return _ooxml_kinds(content)
-    if content.startswith(_OLE2):
-        return _ole2_kinds(content)
-    if _is_text(content):
-        return {"txt", "csv"}
-    return set()
-
-
-def _read(upload: File) -> bytes:
-    upload.seek(0)
-    content = upload.read()
-    upload.seek(0)
-    return content
-
-
-def inspect_evidence(upload: File) -> CheckedEvidence:
-    """Check an uploaded file by its size, its extension and its content.
-
-    Raises ValidationError saying what is wrong; a file over the limit is not read at all.
-    """
-    name = clean_file_name(getattr(upload, "name", "") or "")
-    limit = evidence_max_bytes()
-    size = upload.size or 0
-
-    def refuse(message: str):
-        return ValidationError(message, code="evidence")
-
-    if size > limit:
-        raise refuse(
-            f"{name} is {_megabytes(size)}; evidence files can be up to {_megabytes(limit)}. "
-            "Attach a smaller file, or split it."
-        )
-    if size == 0:
-        raise refuse(f"{name} is empty. Choose the file again.")
-    extension = PurePosixPath(name).suffix.lower().lstrip(".")
-    expected = EVIDENCE_TYPES.get(extension)
-    if expected is None:
-        shown = f".{extension} files" if extension else "Files without an extension"
-        raise refuse(f"{shown} cannot be attached. Attach a {ALLOWED_EVIDENCE} file.")
-    content = _read(upload)
-    if len(content) > limit:
-        raise refuse(f"{name} is larger than {_megabytes(limit)}.")
-    found = _sniff(content)
-    if extension not in found:
-        actual = sorted({EVIDENCE_TYPES[kind].label for kind in found})
-        what = f"a {actual[0]}" if len(actual) == 1 else "not a kind of file we accept"
-        raise refuse(
-            f"{name} is named as a {expected.label} but its content is {what}. Attach the "
-            f"file as saved by the program that made it ({ALLOWED_EVIDENCE})."
-        )
-    return CheckedEvidence(name, expected.content_type, len(content), content)
-
-
-def require_evidence_for_completion(status: str, evidence_count: int, note: str) -> None:
-    if status == Status.COMPLETE and not evidence_count and not (note or "").strip():
-        raise ValidationError({"no_evidence_reason": NO_EVIDENCE_MESSAGE})
 
 
 def _store_evidence(
@@ -510,10 +467,14 @@ def attach_evidence(
 ) -> Evidence:
     """Attach a file to an update as evidence of progress or completion.
 
-    The file is checked by its content as well as its name (inspect_evidence); a refused file
-    raises ValidationError and nothing is stored, on disk or in the database.
+    The file is checked by its content as well as its name (evidence.inspect_evidence); a
+    refused file raises ValidationError and nothing is stored, on disk or in the database. An
+    approved update goes back for sign-off: its evidence changed.
     """
     checked = inspect_evidence(uploaded_file)
+    update = StatusUpdate.objects.select_for_update().get(pk=update.pk)
+    _changed(update, by=by)
+    _save(update, user=by, reason=f"Evidence attached: {checked.name}")
     return _store_evidence(update=update, checked=checked, description=description, by=by)
 
 
@@ -522,7 +483,8 @@ def remove_evidence(*, evidence: Evidence, by: AbstractBaseUser | None, reason: 
     """Remove a piece of evidence; its history record keeps who removed it, when and why.
 
     The file itself is deleted once the removal is committed. Refused (ValidationError) when it
-    is the only evidence of an update marked complete that has no note why none is needed.
+    is the only evidence of an update marked complete that has no note why none is needed. An
+    approved update goes back for sign-off: its evidence changed.
     """
     update = StatusUpdate.objects.select_for_update().get(pk=evidence.update_id)
     evidence = Evidence.objects.get(pk=evidence.pk)
@@ -532,9 +494,12 @@ def remove_evidence(*, evidence: Evidence, by: AbstractBaseUser | None, reason: 
     except ValidationError:
         raise ValidationError(LAST_EVIDENCE_MESSAGE) from None
     stored, storage = evidence.file.name, evidence.file.storage
+    why = reason.strip() or f"Evidence removed: {evidence.original_name}"
     evidence._history_user = by
-    evidence._change_reason = reason.strip() or f"Evidence removed: {evidence.original_name}"
+    evidence._change_reason = why
     evidence.delete()
+    _changed(update, by=by)
+    _save(update, user=by, reason=why)
     transaction.on_commit(lambda: storage.delete(stored))
 
 

@@ -106,6 +106,20 @@ class StatusUpdateFactory(factory.django.DjangoModelFactory):
     text = factory.Faker("paragraph")
     recorded_at = factory.LazyFunction(timezone.now)
     sign_off = SignOff.APPROVED
+    # An update made approved is its own version in force, as services.change_sign_off makes it.
+    approved_status = factory.LazyAttribute(
+        lambda o: o.status if o.sign_off == SignOff.APPROVED else ""
+    )
+    approved_text = factory.LazyAttribute(
+        lambda o: o.text if o.sign_off == SignOff.APPROVED else ""
+    )
+    approved_at = factory.LazyAttribute(
+        lambda o: o.recorded_at if o.sign_off == SignOff.APPROVED else None
+    )
+    version = 1
+    approved_version = factory.LazyAttribute(
+        lambda o: o.version if o.sign_off == SignOff.APPROVED else None
+    )
 
 
 def build_plan(recommendations: int = 2, periods: int = 2, subs: int = 2) -> Plan:

@@ -48,7 +48,7 @@ def mixed_plan():
     """One plan with one recommendation of each kind the dashboard counts.
 
     Periods: "Initial response" then "March update" (the latest).
-    1 overdue, at risk now, awaiting sign-off
+    1 overdue, on track when approved; at risk now, awaiting sign-off
     2 complete in the first period only, so nothing for the latest period
     3 nothing recorded at all
     4 closed in the latest period, its deadline moved once
@@ -121,9 +121,13 @@ def test_each_figure_counts_the_right_recommendations(client, executive, mixed_p
     assert "1 with a deadline moved" in links_to(page, f"{table}?slipped=on")
     assert "1 complete" in links_to(page, f"{table}?status=complete")
     assert "1 closed" in links_to(page, f"{table}?status=closed")
-    assert "1" in links_to(page, f"{table}?status=at_risk")
+    # Approved statuses count: 1's "at risk" awaits sign-off, 5's "on track" is a draft.
+    assert "0" in links_to(page, f"{table}?status=at_risk")
     assert "1" in links_to(page, f"{table}?status=on_track")
-    assert "1" in links_to(page, f"{table}?status=none")
+    assert "2" in links_to(page, f"{table}?status=none")
+    assert "If what awaits sign-off is approved: 1 recommendation moves to At risk." in " ".join(
+        page.split()
+    )
     assert '<span class="figure">40%</span> complete or closed' in page
     assert "Latest period: March update" in page
 
@@ -190,10 +194,10 @@ def test_bars_are_svg_without_style_attributes_and_repeat_labelled_numbers(
     assert "<script" not in page
     bars = re.findall(r"<svg [^>]*>", page)
     assert bars and all('aria-hidden="true"' in bar for bar in bars)
-    # The at-risk row: its badge word, its count and its share in text, then its amber bar.
-    row = re.search(r"badge-at_risk\">At risk</span></th>(.*?)</tr>", page, re.S).group(1)
+    # The on-track row: its badge word, its count and its share in text, then its green bar.
+    row = re.search(r"badge-on_track\">On track</span></th>(.*?)</tr>", page, re.S).group(1)
     assert "20%" in row
-    assert 'width="20.0" height="10" fill="#ffdd00"' in row
+    assert 'width="20.0" height="10" fill="#00703c"' in row
 
 
 def test_tables_have_captions_and_scoped_headers_and_headings_descend_in_order(

@@ -33,6 +33,7 @@ from pypdf import PdfReader
 
 from recommendations import imports, services
 from recommendations.choices import SignOff, Status
+from recommendations.evidence import clean_file_name
 from recommendations.exports import common, pdf
 from recommendations.models import DueDateChange, Evidence, Plan, Recommendation, StatusUpdate
 from tests.factories import (
@@ -256,7 +257,7 @@ def hostile_plan(request, lead, executive, administrator) -> HostilePlan:
     for name in ["narrative", "no-evidence reason", "executive comment", "due-date reason"]:
         assert stored[name] == as_typed_in_a_form(value), name
     assert stored["recommendation text"] == value
-    assert stored["evidence name"] == services.clean_file_name(stored["evidence name"])
+    assert stored["evidence name"] == clean_file_name(stored["evidence name"])
     return HostilePlan(hostile, plan, rec, update, evidence, stored, returned_form_page)
 
 

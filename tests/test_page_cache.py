@@ -26,6 +26,7 @@ from recommendations.models import (
     Plan,
     Recommendation,
     ReportingPeriod,
+    StatusUpdate,
 )
 from tests.factories import (
     OwnerFactory,
@@ -251,7 +252,7 @@ def test_a_status_update_saved_through_the_form_shows_everywhere(
     response = lead_browser.post(
         reverse("update_edit", args=[plan.slug, owned.number, period.pk]),
         {"status": "complete", "text": "All systems changed.", "version": 0,
-         "no_evidence_reason": "Seen by the inspector."},
+         "no_evidence_reason": "Seen by the inspector.", "submit": "1"},
     )  # fmt: skip
     assert response.status_code == 302
     for client in (lead_browser, executive_browser):
@@ -259,8 +260,14 @@ def test_a_status_update_saved_through_the_form_shows_everywhere(
     dashboard = page(executive_browser, DASHBOARD)
     assert "changed the update of" in dashboard or "added the update of" in dashboard
     assert "March update: Complete" in dashboard
+    assert '<td class="numeric">0</td>' in page(lead_browser, PLAN_LIST)  # not yet approved
+    services.change_sign_off(
+        update=StatusUpdate.objects.get(recommendation=owned, period=period),
+        to=SignOff.APPROVED,
+        by=UserFactory(username="another-executive", role="Executive"),
+    )
     listing = page(lead_browser, PLAN_LIST)
-    assert '<td class="numeric">1</td>' in listing  # one complete or closed
+    assert '<td class="numeric">1</td>' in listing  # one complete or closed, once approved
 
 
 def test_a_sign_off_shows_at_once(lead_browser, executive_browser, plan):

@@ -210,9 +210,22 @@ def test_editing_an_approved_update_sends_it_back_and_the_public_keeps_the_appro
 
     client.force_login(lead)
     form = client.get(edit_url(rec)).content.decode()
-    assert "Saving a change sends it back for sign-off." in form
-    write(client, rec, LATER)
+    assert "The approved version stays in force" in form
+    # "Save draft" keeps the draft beside the approved version, which stays in force.
+    saved = client.post(
+        edit_url(rec),
+        {"status": Status.ON_TRACK, "text": LATER, "version": stored(rec).version},
+        follow=True,
+    )
+    assert "The approved version stays in force" in saved.content.decode()
+    update = stored(rec)
+    assert (update.sign_off, update.text, update.approved_text) == (SignOff.DRAFT, LATER, FIRST)
+    public = public_page(client, rec)
+    assert FIRST in public and LATER not in public
 
+    # "Save and submit for sign-off" sends it to an executive; still the approved words stand.
+    client.force_login(lead)
+    write(client, rec, LATER, submit=True)
     update = stored(rec)
     assert (update.sign_off, update.text) == (SignOff.SUBMITTED, LATER)
     public = public_page(client, rec)

@@ -295,7 +295,9 @@ def _return_row(
     rec = row.recommendation
     chosen = table.cell_for_period(row)
     index = table.period_index
-    status = row.status if index is None else (row.statuses[index] if row.statuses else "")
+    # Approved statuses; with updates awaiting sign-off included, the statuses as written.
+    statuses = row.working_statuses if include_pending else row.statuses
+    status = row.status if index is None else (statuses[index] if statuses else "")
     updated = row.last_updated
     texts = row.text_subrecommendations
     return ReturnRow(

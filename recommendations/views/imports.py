@@ -21,11 +21,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import permissions
+from ..evidence import clean_file_name
 from ..imports import ImportPreview, ImportRefused, Mapping, MappingError, preview_source, read_plan
 from ..imports.forms import ImportUploadForm, MappingForm
 from ..imports.save import changes_digest, save_plan
 from ..models import Plan
-from ..services import clean_file_name
 
 SESSION_KEY = "plan_import"
 # Files left behind by previews nobody confirmed or cancelled are removed after this long.

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import figures, history, page_cache, permissions, queries, services
 from ..choices import SignOff
+from ..evidence import clean_file_name, evidence_hint
 from ..forms import PlanFilterForm, ReviewForm, StatusUpdateForm
 from ..models import Evidence, Owner, Plan, Recommendation, ReportingPeriod, StatusUpdate
 from . import paging
@@ -170,13 +171,31 @@ def _recommendation_page(
             "periods": periods,
             "changes": changes,
             "due_date_changes": recommendation.due_date_changes.select_related("changed_by"),
-            "evidence_hint": services.evidence_hint(),
+            "evidence_hint": evidence_hint(),
             "can_edit": permissions.can_edit_update(request.user, recommendation),
             "can_manage": permissions.can_manage(request.user),
             "refused": refused,
         },
         status=status,
     )
+
+
+def saved_message(update: StatusUpdate, period: ReportingPeriod) -> str:
+    """What saving did, in the words of the button that did it."""
+    if update.sign_off == SignOff.SUBMITTED:
+        return f"Update for {period.label} saved and submitted for sign-off."
+    if update.sign_off == SignOff.RETURNED:
+        return (
+            f"Update for {period.label} saved. It is still returned for changes: submit it when "
+            "it answers the comment."
+        )
+    if update.has_approved_version:
+        return (
+            f"Draft of the update for {period.label} saved. The approved version stays in force "
+            "(on the public page, in the returns and in every figure) until you submit this "
+            "draft and it is approved."
+        )
+    return f"Update for {period.label} saved as a draft."
 
 
 @require_http_methods(["GET", "POST"])
@@ -213,7 +232,7 @@ def update_edit(request: HttpRequest, slug: str, number: str, period_id: int) ->
                 no_evidence_reason=data["no_evidence_reason"],
                 author=request.user,
                 expected_version=data["version"],
-                sign_off=SignOff.SUBMITTED if "submit" in request.POST else None,
+                submit="submit" in request.POST,
                 new_evidence=[(upload, data["evidence_description"])] if upload else [],
             )
         except services.ConflictError as error:
@@ -231,17 +250,9 @@ def update_edit(request: HttpRequest, slug: str, number: str, period_id: int) ->
             # The service's own check (someone removed evidence meanwhile, or a file it refused).
             form.add_error(None if hasattr(error, "error_dict") else "evidence_file", error)
         else:
-            messages.success(
-                request,
-                f"Update for {period.label} saved"
-                + (
-                    " and submitted for sign-off."
-                    if saved.sign_off == SignOff.SUBMITTED
-                    else " as a draft."
-                ),
-            )
+            messages.success(request, saved_message(saved, period))
             if upload:
-                messages.success(request, f"{services.clean_file_name(upload.name)} attached.")
+                messages.success(request, f"{clean_file_name(upload.name)} attached.")
             return redirect(recommendation)
     if form.errors and request.FILES.get("evidence_file") and "evidence_file" not in form.errors:
         # Browsers do not keep a chosen file when the form comes back; say so beside the field.
@@ -273,26 +284,31 @@ def update_sign_off(request: HttpRequest, slug: str, number: str, period_id: int
             permissions.can_edit_update(request.user, recommendation),
             "Only the lead who owns this recommendation may submit its update.",
         )
-        target = SignOff.SUBMITTED
-    elif action in ("approve", "return"):
-        permissions.require(
-            permissions.can_sign_off(request.user), "Only executives sign updates off."
-        )
-        target = SignOff.APPROVED if action == "approve" else SignOff.RETURNED
-    else:
+        try:
+            services.change_sign_off(update=update, to=SignOff.SUBMITTED, by=request.user)
+        except services.WorkflowError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, f"Update for {update.period.label}: {SignOff.SUBMITTED.label.lower()}."
+            )
+        return redirect(recommendation)
+    if action not in ("approve", "return"):
         raise Http404("Unknown sign-off action.")
-    form = ReviewForm(request.POST, period_id=update.period_id)
-    if not form.is_valid():
-        # Nothing moves: the decision waits until the comment can be kept as written.
-        return _recommendation_page(request, plan, recommendation, refused=form, status=400)
-    try:
-        services.change_sign_off(
-            update=update, to=target, by=request.user, comment=form.cleaned_data["comment"]
-        )
-    except services.WorkflowError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request, f"Update for {update.period.label}: {SignOff(target).label.lower()}."
-        )
-    return redirect(recommendation)
+    permissions.require(permissions.can_sign_off(request.user), "Only executives sign updates off.")
+    target = SignOff.APPROVED if action == "approve" else SignOff.RETURNED
+    form = ReviewForm(request.POST, period_id=update.period_id, returning=action == "return")
+    if form.is_valid():
+        try:
+            services.change_sign_off(
+                update=update, to=target, by=request.user, comment=form.cleaned_data["comment"]
+            )
+        except services.WorkflowError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, f"Update for {update.period.label}: {SignOff(target).label.lower()}."
+            )
+            return redirect(recommendation)
+    # Nothing moves: the decision comes back beside the comment, with what stopped it.
+    return _recommendation_page(request, plan, recommendation, refused=form, status=400)

@@ -133,6 +133,10 @@ def make_plan(size: int) -> Plan:
                 text=sentence(rec.pk * 3 + period.position, 60),
                 recorded_at=now,
                 sign_off=SignOff.APPROVED,
+                approved_status=STATUSES[(rec.pk + period.position) % len(STATUSES)],
+                approved_text=sentence(rec.pk * 3 + period.position, 60),
+                approved_version=1,
+                approved_at=now,
             )
             for rec in recs
             for period in periods
