@@ -211,25 +211,16 @@ def statuses_by_period(plan_ids: list[int]) -> dict[int, list[PeriodStatuses]]:
         mine = periods.get(plan_id, [])
         counts = [PeriodStatuses(period, {}) for period in mine]
 
-        def carried(rec_id: int, columns: list[ReportingPeriod] = mine) -> list[str | None]:
-            # Per period, the status of its latest approved update then (None: none yet).
-            latest: str | None = None
-            statuses = []
-            for period in columns:
-                latest = approved.get((rec_id, period.pk), latest)
-                statuses.append(latest)
-            return statuses
+        def given(rec_id: int, columns: list[ReportingPeriod] = mine) -> list[str | None]:
+            return [approved.get((rec_id, period.pk)) for period in columns]
 
         for rec_id, rec_plan, parent_id in items:
             if rec_plan != plan_id or parent_id is not None:
                 continue
-            own = carried(rec_id)
-            theirs = [carried(action) for action in actions.get(rec_id, [])]
-            for index, entry in enumerate(counts):
-                status = progress.status_of(
-                    own[index] or "",
-                    [column[index] for column in theirs if column[index] is not None],
-                )
+            statuses = progress.status_in_periods(
+                given(rec_id), [given(action) for action in actions.get(rec_id, [])]
+            )
+            for entry, status in zip(counts, statuses, strict=True):
                 entry.counts[status] = entry.counts.get(status, 0) + 1
         result[plan_id] = counts
     return result

@@ -51,15 +51,29 @@ def status_of(own: str, actions: Iterable[str] = ()) -> str:
     return own or rollup(actions)
 
 
-def carried_forward(statuses: Sequence[str | None]) -> list[str]:
+def carried_forward(statuses: Sequence[str | None]) -> list[str | None]:
     """Per period, the status of the latest update in that period or before, from each
-    period's update status (None where the period has no update)."""
-    latest, carried = "", []
+    period's update status (None where the period has none, approved or written as the caller
+    reads them); None until the first."""
+    latest: str | None = None
+    carried = []
     for status in statuses:
         if status is not None:
             latest = status
         carried.append(latest)
     return carried
+
+
+def status_in_periods(own: Sequence[str | None], actions: Sequence[Sequence[str | None]]):
+    """Per period, where a recommendation stands then: its own latest update's status in that
+    period or before, else where its actions stand then; from each period's update status of
+    the recommendation and of each action (None where a period has none)."""
+    mine = carried_forward(own)
+    theirs = [carried_forward(statuses) for statuses in actions]
+    return [
+        status_of(mine[i] or "", [s[i] for s in theirs if s[i] is not None])
+        for i in range(len(mine))
+    ]
 
 
 def is_overdue(due_date: dt.date | None, status: str, on: dt.date) -> bool:

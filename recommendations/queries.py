@@ -395,17 +395,12 @@ def _facts(row: PlanRow) -> progress.Facts:
 
 
 def _per_period(row: PlanRow, status_of_cell) -> list[str]:
-    """Per period, the row's status: its own update's in that period, else where its
-    actions stand then (each action's latest update in that period or before)."""
-    carried = [
-        progress.carried_forward([status_of_cell(cell) for cell in action.cells])
-        for action in row.actions
-        if action.current is not None
-    ]
-    return [
-        progress.status_of(status_of_cell(cell) or "", [statuses[i] for statuses in carried])
-        for i, cell in enumerate(row.cells)
-    ]
+    """Per period, where the row stands then (progress.py): its own latest update's status in
+    that period or before, else where its actions stand then."""
+    return progress.status_in_periods(
+        [status_of_cell(cell) for cell in row.cells],
+        [[status_of_cell(cell) for cell in action.cells] for action in row.actions],
+    )
 
 
 def _stand(row: PlanRow, on: dt.date) -> None:
@@ -416,7 +411,7 @@ def _stand(row: PlanRow, on: dt.date) -> None:
     row.awaiting_sign_off, row.has_slipped = standing.awaiting, standing.slipped
     row.pending_status = standing.pending_status
     row.statuses = _per_period(row, _approved)
-    row.working_statuses = _per_period(row, lambda cell: cell.status if cell else None)
+    row.working_statuses = _per_period(row, lambda cell: cell.status if cell is not None else None)
 
 
 def build_rows(snapshot: PlanSnapshot, *, on: dt.date) -> list[PlanRow]:

@@ -26,6 +26,9 @@ PENDING_PREFIX = f"[{PENDING_LABEL}] "
 # A recommendation with no status of its own stands where its actions do (progress.rollup);
 # the return says so beside the status, and the importer reads such a status as not its own.
 FROM_ACTIONS = " (from its actions)"
+# A status last given in an earlier period's update stands until a later one: the return says
+# which, and the importer reads such a status as no new one for this period.
+GIVEN_FOR = " (as given for {period})"
 # Excel cannot hold more than this in a cell; longer text is cut with a note rather than
 # producing a file Excel refuses to open.
 MAX_CELL_CHARS = 32_767
@@ -181,6 +184,7 @@ class ReturnRow:
     last_updated: dt.date | None
     overdue: bool
     status_from_actions: bool = False  # no status of its own: its actions' (progress.rollup)
+    status_given_for: str = ""  # the earlier period whose update gave the status
     is_action: bool = False  # a sub-recommendation or action reporting for itself
     actions: tuple[ReturnRow, ...] = ()  # its sub-recommendations and actions that report
 
@@ -195,8 +199,11 @@ class ReturnRow:
     @property
     def status_text(self) -> str:
         """The status as the return prints it, saying where it comes from."""
-        suffix = FROM_ACTIONS if self.status_from_actions else ""
-        return self.status_label + suffix
+        if self.status_from_actions:
+            return self.status_label + FROM_ACTIONS
+        if self.status_given_for:
+            return self.status_label + GIVEN_FOR.format(period=self.status_given_for)
+        return self.status_label
 
     @property
     def with_actions(self) -> tuple[ReturnRow, ...]:
@@ -300,6 +307,7 @@ def _return_row(
     status = row.status if index is None else (statuses[index] if statuses else "")
     updated = row.last_updated
     texts = row.text_subrecommendations
+    given = _status_source(row, table, index)
     return ReturnRow(
         number=clean_text(rec.number),
         text=clean_text(rec.text),
@@ -314,13 +322,27 @@ def _return_row(
         due_date=rec.due_date,
         last_updated=updated.astimezone(zone).date() if updated else None,
         overdue=row.overdue,
-        status_from_actions=bool(status) and not (chosen is not None and chosen.status),
+        status_from_actions=bool(status) and given is None,
+        status_given_for=given.label if given is not None and given != table.period else "",
         is_action=is_action,
         actions=tuple(
             _return_row(action, table, include_pending, zone, is_action=True)
             for action in row.reporting_actions
         ),
     )
+
+
+def _status_source(row: PlanRow, table: PlanTable, index: int | None):
+    """The period whose own update gives the row its status in the chosen period: that period
+    or an earlier one (None: no status of its own there, so its actions')."""
+    if index is None:
+        return None
+    for period, cell in zip(
+        reversed(table.periods[: index + 1]), reversed(row.cells[: index + 1]), strict=True
+    ):
+        if cell is not None:
+            return period if cell.status else None
+    return None
 
 
 def _choose_period(

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from ..exports.common import PENDING_PREFIX
+from ..exports.common import GIVEN_FOR, PENDING_PREFIX
 from . import layout as layouts
 from . import mapping as mappings
 from . import vocabulary as words
@@ -64,6 +65,9 @@ logger = logging.getLogger(__name__)
 
 
 ADDRESSEE_CHARS = 300
+_GIVEN_FOR = re.compile(
+    r"(?P<word>.+?)" + re.escape(GIVEN_FOR).replace(r"\{period\}", r"(?P<period>.+)"), re.DOTALL
+)
 _UNREADABLE = (
     "The file could not be read: its layout confused the import. Save it again as a simple "
     "table (one header row, one row per recommendation) and retry."
@@ -300,7 +304,14 @@ class _Builder:
                     cell.pending = text.startswith(PENDING_PREFIX)
                     cell.text = text.removeprefix(PENDING_PREFIX) if cell.pending else text
                 elif meaning == Meaning.STATUS:
-                    self._status(item.cells[position], text.partition("\n")[0], record, row, column)
+                    word = text.partition("\n")[0]
+                    given = _GIVEN_FOR.fullmatch(word)
+                    if given and given["period"] in self.labels:
+                        # Our own return names the earlier period whose update gave this
+                        # status: it is that period's status, not a new one for this period.
+                        position = self.labels.index(given["period"])
+                        word = given["word"]
+                    self._status(item.cells[position], word, record, row, column)
                 elif meaning == Meaning.UPDATE_DATE:
                     item.cells[position].recorded = words.read_date(first)
                 elif meaning == Meaning.OWNER:

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from ...choices import NO_STATUS_LABEL, Status
-from ...exports.common import FROM_ACTIONS
+from ...exports.common import FROM_ACTIONS, GIVEN_FOR
 from .text import normalise
 
 _STATUS_EXACT = {label.casefold(): value for value, label in Status.choices}
@@ -64,6 +64,7 @@ _STATUS_RULES: list[tuple[re.Pattern[str], str]] = [
 
 
 _FROM_ACTIONS = normalise(FROM_ACTIONS)
+_GIVEN_FOR = re.compile(r"\b" + re.escape(normalise(GIVEN_FOR.format(period="")).strip()) + r"\b")
 
 
 def status_key(word: str) -> str:
@@ -86,9 +87,9 @@ def status_for(word: str) -> str | None:
     key = status_key(word)
     if key in _STATUS_EXACT:
         return _STATUS_EXACT[key]
-    if key.endswith(_FROM_ACTIONS):
-        # Our own return: a recommendation standing where its actions do has no status of
-        # its own, and takes theirs again once imported.
+    if key.endswith(_FROM_ACTIONS) or _GIVEN_FOR.search(key):
+        # Our own return: a recommendation standing where its actions do, or where an
+        # earlier period's update left it, has no new status of its own here.
         return ""
     rules = _STATUS_RULES
     if _NOT_COMPLETE.search(key):
