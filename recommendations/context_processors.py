@@ -11,5 +11,6 @@ def site(request: HttpRequest) -> dict:
     return {
         "force_name": settings.FORCE_NAME,
         "user_is_executive": permissions.is_executive(user),
+        "user_is_lead": permissions.is_lead(user),
         "user_is_administrator": permissions.is_administrator(user),
     }

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from .views import dashboard, deadlines, evidence, imports, plans, public, returns
+from .views import dashboard, deadlines, evidence, imports, plans, public, returns, work
 
 urlpatterns = [
     path("", plans.home, name="home"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("work/", work.my_work, name="my_work"),
+    path("sign-off/", work.sign_off_queue, name="sign_off_queue"),
+    path("sign-off/<int:update_id>/", work.queue_decide, name="queue_decide"),
     path("plans/", plans.plan_list, name="plan_list"),
     path("plans/import/", imports.import_upload, name="import_upload"),
     path("plans/import/confirm/", imports.import_confirm, name="import_confirm"),

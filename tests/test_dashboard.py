@@ -80,11 +80,11 @@ def mixed_plan():
 # ---------------------------------------------------------------------------- who sees it
 
 
-def test_executives_start_on_the_dashboard_and_leads_on_the_plan_list(client, executive, lead):
+def test_executives_start_on_the_dashboard_and_leads_on_their_work(client, executive, lead):
     client.force_login(executive)
     assert client.get(reverse("home")).url == DASHBOARD
     client.force_login(lead)
-    assert client.get(reverse("home")).url == reverse("plan_list")
+    assert client.get(reverse("home")).url == reverse("my_work")
 
 
 def test_executives_and_administrators_see_the_dashboard(client, executive, administrator):

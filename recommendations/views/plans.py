@@ -41,8 +41,11 @@ def _get_recommendation(plan: Plan, number: str) -> Recommendation:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Executives start on the dashboard, everyone else on the list of plans."""
-    return redirect("dashboard" if permissions.is_executive(request.user) else "plan_list")
+    """Executives start on the dashboard, leads on their own work, everyone else on the list
+    of plans."""
+    if permissions.is_executive(request.user):
+        return redirect("dashboard")
+    return redirect("my_work" if permissions.is_lead(request.user) else "plan_list")
 
 
 def plan_list(request: HttpRequest) -> HttpResponse:
