@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 from pathlib import Path
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from . import services
 from .choices import SignOff
-from .models import Plan
+from .models import Plan, ReportingPeriod
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
@@ -40,6 +41,11 @@ def load_accounts(path: Path = FIXTURES / "demo_accounts.json") -> dict[str, obj
         user.groups.add(Group.objects.get(name=spec["role"]))
         accounts[user.username] = user
     return accounts
+
+
+def demo_plan(path: Path = FIXTURES / "demo_plan.json") -> Plan:
+    """The demo plan as loaded (Plan.DoesNotExist if it is not)."""
+    return Plan.objects.get(slug=json.loads(path.read_text())["plan"]["slug"])
 
 
 @transaction.atomic
@@ -107,3 +113,20 @@ def load_plan(path: Path = FIXTURES / "demo_plan.json", *, accounts=None, by=Non
                 reason=reason,
             )
     return plan
+
+
+def ensure_current_period(plan: Plan, *, today: dt.date, by=None) -> ReportingPeriod | None:
+    """Add a reporting period covering `today` unless the plan has one ending on or after it,
+    so a newcomer can record an update at once; the published periods stay as published.
+    Returns the period added."""
+    if plan.periods.filter(period_end__gte=today).exists():
+        return None
+    end = dt.date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
+    return services.add_period(
+        plan=plan,
+        label=f"{today:%B %Y} update",
+        period_end=end,
+        return_due=end + dt.timedelta(days=14),
+        by=by,
+        reason="A reporting period for now, so the demo can be tried at once",
+    )

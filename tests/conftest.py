@@ -6,6 +6,13 @@ from tests.factories import OwnerFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
+def quick_passwords(settings):
+    """Every test hashes passwords cheaply: accounts are made and signed in all the time, and
+    the deliberately slow production hasher would take most of the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Uploaded files go to a folder of the test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"

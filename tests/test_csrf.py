@@ -41,11 +41,6 @@ CSRF_REFUSAL = "CSRF verification failed"
 EVIDENCE = b"Officers trained in March: 412\n"
 
 
-@pytest.fixture(autouse=True)
-def quick_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @dataclass
 class Setup:
     """A plan with a recommendation `lead` owns: an update awaiting sign-off, with evidence,

@@ -46,12 +46,6 @@ from tests.snapshots import assert_unchanged, changed_parts, snapshot
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def quick_passwords(settings):
-    """Accounts are made for every case: hash their passwords cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # ---------------------------------------------------------------------------- outcomes
 
 # Each outcome is also the last part of its cases' ids.

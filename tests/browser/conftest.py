@@ -135,9 +135,6 @@ def base_url(live_server) -> str:
 
 @pytest.fixture(autouse=True)
 def _browser_test_settings(settings, transactional_db) -> None:
-    # A fast hasher: every sign-in in these tests would otherwise spend most of its time
-    # deliberately slow-hashing the password.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The live server's tables are flushed after every test, which also removes the role groups
     # the migration made; put them back so each test starts from a migrated database.
     from django.contrib.auth.models import Group

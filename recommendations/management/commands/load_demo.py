@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from recommendations import demo
 
@@ -18,5 +19,11 @@ class Command(BaseCommand):
         plan = demo.load_plan(accounts=accounts, by=accounts.get("admin"))
         if plan is None:
             self.stdout.write("The demo plan is already loaded.")
+            plan = demo.demo_plan()
         else:
             self.stdout.write(self.style.SUCCESS(f"Loaded the demo plan: {plan.title}."))
+        added = demo.ensure_current_period(
+            plan, today=timezone.localdate(), by=accounts.get("admin")
+        )
+        if added is not None:
+            self.stdout.write(f"Added a reporting period for now: {added.label}.")
