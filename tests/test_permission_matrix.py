@@ -127,6 +127,10 @@ RULES = [
               administrator=OK, outsider=DENIED, refusal=DASHBOARD_REFUSED),
     plan_wide("plan_list", "GET", anonymous=SIGN_IN, lead=OK, executive=OK, administrator=OK,
               outsider=DENIED, refusal=NO_ROLE),
+    plan_wide("my_work", "GET", anonymous=SIGN_IN, lead=OK, executive=OK, administrator=OK,
+              outsider=DENIED, refusal=NO_ROLE),
+    plan_wide("sign_off_queue", "GET", anonymous=SIGN_IN, lead=DENIED, executive=OK,
+              administrator=DENIED, outsider=DENIED, refusal=SIGN_OFF_REFUSED),
     plan_wide("plan_table", "GET", anonymous=SIGN_IN, lead=OK, executive=OK, administrator=OK,
               outsider=DENIED, refusal=NO_ROLE),
     # Returns.
@@ -169,6 +173,15 @@ RULES = [
     per_recommendation("update_sign_off:submit", "POST", anonymous=SIGN_IN, lead_own=REDIRECT,
                        lead_other=DENIED, executive=DENIED, administrator=REDIRECT,
                        outsider=DENIED, refusal=SUBMIT_REFUSED),
+    per_recommendation("queue_decide:approve", "GET", anonymous=SIGN_IN,
+                       lead_own=WRONG_METHOD, lead_other=WRONG_METHOD, executive=WRONG_METHOD,
+                       administrator=WRONG_METHOD, outsider=WRONG_METHOD),
+    per_recommendation("queue_decide:approve", "POST", anonymous=SIGN_IN, lead_own=DENIED,
+                       lead_other=DENIED, executive=REDIRECT, administrator=DENIED,
+                       outsider=DENIED, refusal=SIGN_OFF_REFUSED),
+    per_recommendation("queue_decide:return", "POST", anonymous=SIGN_IN, lead_own=DENIED,
+                       lead_other=DENIED, executive=REDIRECT, administrator=DENIED,
+                       outsider=DENIED, refusal=SIGN_OFF_REFUSED),
     # Evidence.
     per_recommendation("evidence_upload", "GET", anonymous=SIGN_IN, lead_own=OK,
                        lead_other=DENIED, executive=DENIED, administrator=OK, outsider=DENIED,
@@ -316,6 +329,14 @@ URLS: dict[str, Callable[[World, Recommendation], str]] = {
     "home": lambda w, rec: reverse("home"),
     "dashboard": lambda w, rec: reverse("dashboard"),
     "plan_list": lambda w, rec: reverse("plan_list"),
+    "my_work": lambda w, rec: reverse("my_work"),
+    "sign_off_queue": lambda w, rec: reverse("sign_off_queue"),
+    "queue_decide:approve": lambda w, rec: reverse(
+        "queue_decide", args=[w.update(rec, w.submitted).pk]
+    ),
+    "queue_decide:return": lambda w, rec: reverse(
+        "queue_decide", args=[w.update(rec, w.submitted).pk]
+    ),
     "plan_table": lambda w, rec: reverse("plan_table", args=[_slug(w)]),
     "return_xlsx": lambda w, rec: (
         reverse("return_xlsx", args=[_slug(w)]) + f"?period={w.submitted.pk}"
@@ -367,6 +388,8 @@ PAYLOADS: dict[str, Callable[[World, Recommendation], dict]] = {
     "update_sign_off:approve": lambda w, rec: {"action": "approve", "comment": "Agreed."},
     "update_sign_off:return": lambda w, rec: {"action": "return", "comment": "Add figures."},
     "update_sign_off:submit": lambda w, rec: {"action": "submit"},
+    "queue_decide:approve": lambda w, rec: {"action": "approve", "comment": "Agreed."},
+    "queue_decide:return": lambda w, rec: {"action": "return", "comment": "Add figures."},
     "evidence_upload": lambda w, rec: {
         "file": SimpleUploadedFile("more-figures.txt", EVIDENCE),
         "description": "April figures",

@@ -66,6 +66,10 @@ def test_a_lead_records_and_submits_an_update_using_only_the_keyboard(page: Page
     keyboard.type("lead-demo-2026")
     keyboard.press("Enter")
 
+    # Leads land on their own work; the plans are one link away.
+    expect(page.get_by_role("heading", name="My work", level=1)).to_be_visible()
+    tab_to(page, page.get_by_role("link", name="Plans", exact=True))
+    keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Action plans", level=1)).to_be_visible()
     use_skip_link(page)
     tab_to(page, page.get_by_role("link", name=demo.plan.title, exact=True))
