@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import permissions, services
 from ..forms import DueDateForm
-from .plans import _get_plan, _get_recommendation
+from .lookups import recommendation_for
 
 CONFLICT_MESSAGE = (
     "Someone else changed this recommendation while you were editing it. Nothing of yours has "
@@ -23,8 +23,7 @@ def due_date_edit(request: HttpRequest, slug: str, number: str) -> HttpResponse:
     permissions.require(
         permissions.can_manage(request.user), "Only administrators may move a due date."
     )
-    plan = _get_plan(slug)
-    recommendation = _get_recommendation(plan, number)
+    plan, recommendation = recommendation_for(request, slug, number)
     form = DueDateForm(
         request.POST or None,
         initial={"version": recommendation.version, "new_date": recommendation.due_date},

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from .. import permissions, services
 from ..forms import EvidenceForm, EvidenceRemoveForm
 from ..models import Evidence, StatusUpdate
-from .plans import _get_plan, _get_recommendation
+from .lookups import recommendation_for
 
 NOT_ALLOWED = (
     "Only the lead who owns this recommendation, or an administrator, may change its evidence."
@@ -25,9 +25,7 @@ def _period_anchor(update: StatusUpdate) -> str:
 
 @require_http_methods(["GET", "POST"])
 def evidence_upload(request: HttpRequest, slug: str, number: str, period_id: int) -> HttpResponse:
-    plan = _get_plan(slug)
-    recommendation = _get_recommendation(plan, number)
-    permissions.require(permissions.can_edit_update(request.user, recommendation), NOT_ALLOWED)
+    plan, recommendation = recommendation_for(request, slug, number, edit=True, refusal=NOT_ALLOWED)
     update = get_object_or_404(
         StatusUpdate.objects.select_related("period"),
         recommendation=recommendation,

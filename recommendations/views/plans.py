@@ -20,6 +20,7 @@ from ..evidence import clean_file_name, evidence_hint
 from ..forms import PlanFilterForm, ReviewForm, StatusUpdateForm
 from ..models import Evidence, Owner, Plan, Recommendation, ReportingPeriod, StatusUpdate
 from . import paging
+from .lookups import recommendation_for
 
 CONFLICT_MESSAGE = (
     "Someone else saved this update while you were editing it. Nothing of yours has been "
@@ -203,12 +204,7 @@ def saved_message(update: StatusUpdate, period: ReportingPeriod) -> str:
 
 @require_http_methods(["GET", "POST"])
 def update_edit(request: HttpRequest, slug: str, number: str, period_id: int) -> HttpResponse:
-    plan = _get_plan(slug)
-    recommendation = _get_recommendation(plan, number)
-    permissions.require(
-        permissions.can_edit_update(request.user, recommendation),
-        "Only the lead who owns this recommendation, or an administrator, may record its progress.",
-    )
+    plan, recommendation = recommendation_for(request, slug, number, edit=True)
     period = get_object_or_404(ReportingPeriod, pk=period_id, plan=plan)
     update = StatusUpdate.objects.filter(recommendation=recommendation, period=period).first()
     initial = {"version": update.version if update else 0}
@@ -278,8 +274,7 @@ def update_edit(request: HttpRequest, slug: str, number: str, period_id: int) ->
 
 @require_POST
 def update_sign_off(request: HttpRequest, slug: str, number: str, period_id: int) -> HttpResponse:
-    plan = _get_plan(slug)
-    recommendation = _get_recommendation(plan, number)
+    plan, recommendation = recommendation_for(request, slug, number)
     update = get_object_or_404(StatusUpdate, recommendation=recommendation, period_id=period_id)
     action = request.POST.get("action")
     if action == "submit":
