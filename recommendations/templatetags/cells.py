@@ -2,7 +2,8 @@
 
 A 30-recommendation plan with 12 periods has 360 of them; through template tags and includes
 they cost more than the rest of the page together, so a row's cells are one tag call here.
-The badge is the one in _badge.html. The public page draws its cells with the same tag.
+Every status badge of every page is drawn by _badge() below (status_badge in templates), and
+the public page draws its cells with the same tag as the plan table.
 """
 
 from __future__ import annotations
