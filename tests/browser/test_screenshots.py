@@ -88,6 +88,28 @@ def _no_sideways_scroll(page) -> None:
     assert widths[0] <= widths[1], f"{page.url} scrolls sideways: {widths}"
 
 
+CELLS = """() => [...document.querySelectorAll('td.period-cell')].map(cell => {
+  const box = cell.getBoundingClientRect(), text = cell.querySelector('p');
+  const style = text ? getComputedStyle(text) : getComputedStyle(cell);
+  return {latest: cell.classList.contains('latest'), width: box.width, right: box.right,
+          shown: box.height > 0, wrap: style.overflowWrap, words: style.wordBreak};
+})"""
+
+
+def _progress_reads_as_prose(page, screen: str) -> None:
+    """Progress columns at least 12rem wide on a laptop, words never broken inside; on a phone
+    each row's latest period shown within the screen."""
+    cells = page.evaluate(CELLS)
+    assert cells
+    for cell in cells:
+        assert (cell["wrap"], cell["words"]) == ("normal", "normal"), cell
+    if screen == "laptop":
+        assert min(cell["width"] for cell in cells) >= 12 * 16, cells
+    else:
+        latest = [cell for cell in cells if cell["latest"]]
+        assert latest and all(cell["shown"] and cell["right"] <= WIDTHS["phone"] for cell in latest)
+
+
 @pytest.mark.parametrize("screen", list(WIDTHS))
 def test_the_pages_people_read_fit_a_laptop_and_a_phone(new_context, current_demo, screen):
     demo, period = current_demo
@@ -117,6 +139,8 @@ def test_the_pages_people_read_fit_a_laptop_and_a_phone(new_context, current_dem
         page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
         if screen == "phone":
             _no_sideways_scroll(page)
+        if name in ("plan-table", "public"):
+            _progress_reads_as_prose(page, screen)
         if name == "recommendation":
             # The period covering today comes first, with its update awaiting sign-off.
             first = page.locator(".period-card").first
