@@ -26,12 +26,12 @@ register = template.Library()
 ORDER = [*Status.values, ""]
 
 # Geometry, in the SVG's own units: the image scales to the width it is given.
-WIDTH = 480
+WIDTH = 360  # about a phone's width, so that there the text is drawn at its own size
 LABEL_HEIGHT = 22  # a period's name above its bar
 BAR_HEIGHT = 24
 GAP = 12
 ROW = LABEL_HEIGHT + BAR_HEIGHT + GAP
-LABEL_LENGTH = 52  # characters of a period's name shown in the image (the table has it whole)
+LABEL_LENGTH = 42  # characters of a period's name shown in the image (the table has it whole)
 MIN_NUMBER_WIDTH = 18  # segments narrower than this carry no number
 OUTLINE = "#0b0c0c"
 
