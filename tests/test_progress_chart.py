@@ -41,7 +41,9 @@ def test_the_chart_is_a_named_image_with_its_figures_in_a_table(plan):
     svg = re.search(r"<svg [^>]*>", chart).group(0)
     assert 'role="img"' in svg and f'aria-labelledby="progress-{plan.pk}-name"' in svg
     name = re.search(rf'<title id="progress-{plan.pk}-name">(.*?)</title>', chart).group(1)
-    assert name.startswith("Progress over time in Charted plan")
+    assert name == "Chart of progress over time in Charted plan"
+    assert f'aria-describedby="progress-{plan.pk}-description"' in svg
+    assert f'<desc id="progress-{plan.pk}-description">The approved status of each' in chart
     table = chart[chart.index("<table>") : chart.index("</table>")]
     assert "<caption>" in table
     rows = re.findall(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', table)

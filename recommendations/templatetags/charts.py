@@ -82,13 +82,15 @@ def _bar(entry: PeriodStatuses, top: float) -> list[str]:
     return parts
 
 
-def _svg(periods: Sequence[PeriodStatuses], key: object, name: str) -> str:
+def _svg(periods: Sequence[PeriodStatuses], key: object, name: str, description: str) -> str:
     height = len(periods) * ROW - GAP
     body = [part for index, entry in enumerate(periods) for part in _bar(entry, index * ROW)]
     return (
         f'<svg class="progress-svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
-        f'height="{height}" role="img" aria-labelledby="progress-{key}-name" focusable="false" '
+        f'height="{height}" role="img" aria-labelledby="progress-{key}-name" '
+        f'aria-describedby="progress-{key}-description" focusable="false" '
         f'xmlns="http://www.w3.org/2000/svg"><title id="progress-{key}-name">{escape(name)}</title>'
+        f'<desc id="progress-{key}-description">{escape(description)}</desc>'
         + "".join(body)
         + "</svg>"
     )
@@ -129,14 +131,15 @@ def progress_chart(periods: Sequence[PeriodStatuses], key: object, title: str = 
     total = max(entry.total for entry in periods)
     key = escape(key)
     where = f" in {title}" if title else ""
-    name = (
-        f"Progress over time{where}: the approved status of each of the {total} "
-        f"recommendation{'s' if total != 1 else ''} in each reporting period, oldest first. "
-        "The figures are in the table that follows."
+    # A short name, which no form field on the page shares; the rest is its description.
+    name = f"Chart of progress over time{where}"
+    description = (
+        f"The approved status of each of the {total} recommendation{'s' if total != 1 else ''}"
+        ", period by period, oldest first. The figures are in the table that follows."
     )
     caption = f"Recommendations by approved status in each reporting period{where}"
     return mark_safe(  # every value above is escaped
-        f'<figure class="progress-chart">{_svg(periods, key, name)}'
+        f'<figure class="progress-chart">{_svg(periods, key, name, description)}'
         f"<figcaption>{_legend(shown)}"
         f'<p class="meta">Each bar counts the {total} recommendation'
         f"{'s' if total != 1 else ''} by the status of their latest approved update in that "
