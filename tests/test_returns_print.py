@@ -39,8 +39,17 @@ from recommendations.models import Plan
 # Marked so that the test database is set up before the module's fixture writes to it.
 pytestmark = pytest.mark.django_db
 
-SOFFICE = shutil.which("soffice")
-PDFTOTEXT = shutil.which("pdftotext")
+
+def _find(name: str) -> str | None:
+    # SOFFICE_PATH or PDFTOTEXT_PATH names another binary (or, pointing nowhere, simulates none).
+    chosen = os.environ.get(f"{name.upper()}_PATH")
+    if chosen:
+        return chosen if os.access(chosen, os.X_OK) else None
+    return shutil.which(name)
+
+
+SOFFICE = _find("soffice")
+PDFTOTEXT = _find("pdftotext")
 REQUIRED = os.environ.get("REQUIRE_BROWSER", "").strip() == "1"
 SKIPPED_MESSAGE = (
     "RETURN PRINT TESTS SKIPPED: {} not installed "

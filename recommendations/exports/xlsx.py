@@ -37,11 +37,11 @@ DATE_TIME_FORMAT = "dd/mm/yyyy hh:mm"
 # ---------------------------------------------------------------------------- printing
 #
 # Printed at its own size, not fitted to the page. Readable columns are wider than A4
-# landscape (the demo plan's eleven need about 1.7 page widths, a plan of twelve periods six),
-# and fitting them to one page width printed 5-point text. So the text is 9 pt Arial at 100%,
-# a wide return runs to more pages across, each with the Rec No. column (print_title_cols) and
-# the header row (print_title_rows), numbered across then down so the pages of one band of rows
-# come together. Each column fits one A4 landscape page, so no cell is cut between pages.
+# landscape (the demo plan's eleven need 1.7 page widths, a plan of twelve periods 4.7), and
+# fitting them to one page width printed 5-point text. So the text is 9 pt Arial at 100%, and a
+# wide return runs to more pages across, each with the Rec No. column (print_title_cols) and
+# the header row (print_title_rows), numbered across then down so that the pages of one band of
+# rows come together. No column is wider than a page, so no cell is cut between two pages.
 #
 # Column widths count the digit width of the workbook's default font, set to Arial 10 so that
 # Excel (Arial) and LibreOffice (Liberation Sans, metric-compatible) measure alike: 7 pixels at
@@ -72,7 +72,7 @@ MAX_ROW_PT = 409.0
 MAX_LINES = int((MAX_ROW_PT - CELL_PT) // LINE_PT)
 # 0.4" side margins leave 784 pt across: 141 width units in LibreOffice, 149 in Excel.
 MARGINS = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6, "header": 0.25, "footer": 0.25}
-MAX_WIDTH = 120.0  # with the repeated Rec No. column, still within one page width
+MAX_WIDTH = 120.0  # with the repeated Rec No. column, still within one page width (141)
 FOOTER_TITLE_CHARS = 50  # the title must end before the marking at the footer's centre
 
 # Column widths: the Rec No. column and every run of columns between two periods fit one page
@@ -207,9 +207,9 @@ def _text_units(text: str) -> int:
 
 def _line_count(text: str, per_line: int) -> int:
     """The lines `text` wraps to with room for `per_line` average characters on a line."""
-    if "\n" not in text:
-        return -(-_text_units(text) // per_line) or 1
-    return sum(-(-_text_units(part) // per_line) or 1 for part in text.split("\n"))
+    if "\n" in text:
+        return sum(-(-_text_units(part) // per_line) or 1 for part in text.split("\n"))
+    return -(-_text_units(text) // per_line) or 1
 
 
 def _per_line(width: float, bold: bool) -> int:
@@ -232,7 +232,7 @@ class _Rows:
 
     def append(self, cells: list[Cell], *, bold: bool = False) -> None:
         self.sheet.append(cells)
-        self.rows.append(([cell.value for cell in cells], bold))
+        self.rows.append(([cell._value for cell in cells], bold))
 
     def line_counts(self, widths: list[float], bold_columns: set[int]) -> list[int]:
         plain = [_per_line(width, index in bold_columns) for index, width in enumerate(widths)]
@@ -241,14 +241,15 @@ class _Rows:
         for values, is_bold in self.rows:
             most = 1
             for value, per_line in zip(values, bold if is_bold else plain, strict=False):
-                if value.__class__ is str:
+                # Only text longer than the least a line holds can take more than one.
+                if value.__class__ is str and 5 * len(value) > per_line:
                     lines = _line_count(value, per_line)
                     if lines > most:
                         most = lines
             counts.append(most)
         return counts
 
-    def widen(self, widths: list[float], bold_columns: set[int]) -> list[float]:
+    def widen(self, widths: list[float], bold_columns: set[int], most: float) -> list[float]:
         widths = list(widths)
         for column in range(len(widths)):
             texts = [
@@ -256,24 +257,29 @@ class _Rows:
                 for values, is_bold in self.rows
                 if column < len(values) and values[column].__class__ is str
             ]
-            while widths[column] < MAX_WIDTH and any(
+            while widths[column] < most and any(
                 _line_count(text, _per_line(widths[column], bold)) > MAX_LINES
                 for text, bold in texts
             ):
-                widths[column] = min(MAX_WIDTH, round(widths[column] * 1.1, 1))
+                widths[column] = min(most, round(widths[column] * 1.1, 1))
         return widths
 
-    def fit(self, widths: list[float], *, bold_columns: set[int]) -> None:
+    def fit(self, widths: list[float], *, bold_columns: set[int], most: float = MAX_WIDTH) -> None:
+        """Set the column widths and row heights; no column is widened past `most`."""
         counts = self.line_counts(widths, bold_columns)
         if max(counts, default=1) > MAX_LINES:
-            widths = self.widen(widths, bold_columns)
+            widths = self.widen(widths, bold_columns, most)
             counts = self.line_counts(widths, bold_columns)
         for index, width in enumerate(widths, start=1):
             self.sheet.column_dimensions[get_column_letter(index)].width = width
-        dimensions = self.sheet.row_dimensions
+        # Rows of one height share one RowDimension: openpyxl writes a row's height from it and
+        # the row's own number, and making one for each row is a noticeable part of the time.
+        dimensions, shared = self.sheet.row_dimensions, {}
         for index, lines in enumerate(counts, start=1):
-            height = min(MAX_ROW_PT, lines * LINE_PT + CELL_PT)
-            dimensions[index] = RowDimension(self.sheet, index=index, ht=height)
+            if lines not in shared:
+                height = min(MAX_ROW_PT, lines * LINE_PT + CELL_PT)
+                shared[lines] = RowDimension(self.sheet, index=index, ht=height)
+            dimensions[index] = shared[lines]
 
 
 # ---------------------------------------------------------------------------- the sheets
@@ -468,7 +474,8 @@ def _write_plan_sheet(sheet: Worksheet, ret: PlanReturn, styles: _Styles) -> Non
         else:
             cell = _text_cell(sheet, clean_text(value), styles.text, styles)
         rows.append([_text_cell(sheet, key, styles.number, styles), cell])
-    rows.fit([28, 80], bold_columns={0})
+    # The values' column is widened no further than leaves the names beside it on the page.
+    rows.fit([28, 80], bold_columns={0}, most=105)
     _print_setup(sheet, ret)
 
 
