@@ -8,6 +8,7 @@ data: URLs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,7 @@ SHORT_WIDTHS = {"number": 3.5, "addressee": 7.0, "owner": 7.0, "status": 6.0, "r
 DATE_WIDTH = 5.5
 LONG_MIN_WIDTH = 6.0
 
-# A header word is never broken (the template keeps each whole): every column is at least as
+# A header word is never broken (see _UNBREAKABLE): every column is at least as
 # wide as the longest word of its header, measured in the header's font, DejaVu Sans Bold, and
 # the status and RAG columns as their longest status or RAG word. Where the words of many
 # periods' headers cannot all fit across the page at the table's type size, the header's type
@@ -149,17 +150,22 @@ def _across(widths: dict[str, float]) -> float:
     return sum(widths.values()) + widths["date"]  # the dates are two columns
 
 
+# Within a word of letters, digits, brackets and stops no line can break (the header cells do
+# not break words that overflow, and no column is too narrow for its header's words); a word
+# with any other character, such as "2025/26" or "sign-off", could break after it, so it is
+# kept whole by a span. Only such words get one: every span is a tagged element on every page.
+_UNBREAKABLE = re.compile(r"[\w().,:;'\"\u2018\u2019\u201c\u201d]+")
+
+
 @dataclass(frozen=True)
 class TableLayout:
     """How the plan table is set across the page."""
 
     header_size: float  # points
     widths: dict[str, float]  # percent of the table's width, by column class
-    headers: list[tuple[str, list[tuple[str, bool]]]]  # (column class, [(word, kept whole)])
-
-    @property
-    def every_word_whole(self) -> bool:
-        return all(whole for _, words in self.headers for _, whole in words)
+    # (column class, [(word, kept whole by a span)]) for each header cell
+    headers: list[tuple[str, list[tuple[str, bool]]]]
+    every_word_fits: bool  # else the words that cannot are broken to keep the table on the page
 
 
 def table_layout(ret: PlanReturn) -> TableLayout:
@@ -198,14 +204,16 @@ def table_layout(ret: PlanReturn) -> TableLayout:
     if _across(widths) > 100:  # not even every header word fits: the table still must
         widths = {name: width * 100 / _across(widths) for name, width in widths.items()}
 
-    def whole(word: str, name: str) -> bool:
+    def fits(word: str, name: str) -> bool:
         return _percent(bold_width(word, size)) <= widths[name] + 1e-9
 
+    cells = [(name, title.split()) for name, title in header_cells(ret)]
+    every_word_fits = all(fits(word, name) for name, words in cells for word in words)
     headers = [
-        (name, [(word, whole(word, name)) for word in title.split()])
-        for name, title in header_cells(ret)
+        (name, [(w, fits(w, name) and not _UNBREAKABLE.fullmatch(w)) for w in words])
+        for name, words in cells
     ]
-    return TableLayout(size, widths, headers)
+    return TableLayout(size, widths, headers, every_word_fits)
 
 
 def _row_size(row: ReturnRow) -> int:
