@@ -25,7 +25,14 @@ from .choices import (
     rag_for,
     status_label,
 )
-from .figures import PLANS_PER_PAGE, plan_page, plans_in_title_order, standings_by_plan
+from .figures import (
+    PLANS_PER_PAGE,
+    PeriodStatuses,
+    plan_page,
+    plans_in_title_order,
+    standings_by_plan,
+    statuses_by_period,
+)
 from .models import (
     DueDateChange,
     Evidence,
@@ -84,6 +91,8 @@ class Summary:
     actions: int = 0
     actions_finished: int = 0
     actions_overdue: int = 0
+    # Progress over time (one plan's only): its approved statuses in each reporting period.
+    progress: list[PeriodStatuses] = field(default_factory=list)
 
     def add(self, other: Summary) -> None:
         """Count another summary's recommendations in with these."""
@@ -369,6 +378,9 @@ def dashboard(
         page, per_page=per_page, plans=_with_latest_period(plans_in_title_order())
     )
     plans = [_summary(plan, counts.get(plan.pk)) for plan in plans_page.object_list]
+    progress = statuses_by_period([summary.plan.pk for summary in plans])
+    for summary in plans:
+        summary.progress = progress.get(summary.plan.pk, [])
     if plans_page.paginator.count == 1:
         # One plan: the overall figures are that plan's, and link to its table.
         overall = _overall(plans, anchor="")

@@ -192,8 +192,12 @@ def test_bars_are_svg_without_style_attributes_and_repeat_labelled_numbers(
     page = page_of(client)
     assert "style=" not in page
     assert "<script" not in page
-    bars = re.findall(r"<svg [^>]*>", page)
+    # The bars beside the numbers are hidden from screen readers; the chart of progress over
+    # time is an image with a name, its figures in a table (tests/test_progress_chart.py).
+    svgs = re.findall(r"<svg [^>]*>", page)
+    bars = [svg for svg in svgs if 'class="dash-bar"' in svg]
     assert bars and all('aria-hidden="true"' in bar for bar in bars)
+    assert all('role="img"' in svg for svg in svgs if svg not in bars)
     # The on-track row: its badge word, its count and its share in text, then its green bar.
     row = re.search(r"badge-on_track\">On track</span></th>(.*?)</tr>", page, re.S).group(1)
     assert "20%" in row

@@ -1,6 +1,8 @@
 import datetime as dt
+import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -172,3 +174,73 @@ def test_unknown_plan_is_a_404_page(client, lead):
     response = client.get("/plans/no-such-plan/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def row_of(page: str, number: str) -> str:
+    """The HTML of the plan table's row for recommendation `number`."""
+    start = page.index(f'>{number}<span class="visually-hidden"> – open recommendation')
+    return page[start : page.index("</tr>", start)]
+
+
+def test_a_recommendation_without_sub_recommendations_shows_an_empty_cell_not_none(client, lead):
+    plan = PlanFactory()
+    PeriodFactory(plan=plan)
+    RecommendationFactory(plan=plan, number="1")
+    client.force_login(lead)
+    row = row_of(client.get(table_url(plan)).content.decode(), "1")
+    assert ">None<" not in row
+    subs = re.search(r'<td class="rec-subs empty">(.*?)</td>', row, re.S).group(1)
+    visible = re.sub(r'<span class="(cell-heading|visually-hidden)">.*?</span>', "", subs)
+    assert visible.strip() == ""
+    assert '<span class="visually-hidden">No sub-recommendations</span>' in subs
+
+
+def test_each_progress_cell_is_named_for_narrow_screens_and_the_latest_is_marked(client, lead):
+    plan = PlanFactory()
+    first = PeriodFactory(plan=plan, label="Initial response", position=0)
+    PeriodFactory(plan=plan, label="March update", position=1)
+    rec = RecommendationFactory(plan=plan, number="1")
+    StatusUpdateFactory(recommendation=rec, period=first, text="Started.")
+    client.force_login(lead)
+    row = row_of(client.get(table_url(plan)).content.decode(), "1")
+    cells = re.findall(
+        r'<td class="(period-cell[^"]*)"><span class="cell-heading">(.*?)</span>', row
+    )
+    assert cells == [
+        ("period-cell", "Initial response"),
+        ("period-cell latest", "March update (latest)"),
+    ]
+    # The other cells name themselves too, so a phone shows each as a labelled part of a card.
+    for heading in ("Sub recommendation", "Addressed to", "Owner"):
+        assert f'<span class="cell-heading">{heading}</span>' in row
+
+
+def test_the_number_links_are_targets_of_their_own_size(client, lead):
+    plan = PlanFactory()
+    RecommendationFactory(plan=plan, number="1")
+    client.force_login(lead)
+    page = client.get(table_url(plan)).content.decode()
+    assert '<th scope="row"><a class="row-link" href="' in page
+
+
+def test_long_addresses_may_wrap_but_words_are_never_broken(client, lead):
+    plan = PlanFactory()
+    period = PeriodFactory(plan=plan)
+    rec = RecommendationFactory(plan=plan, number="1")
+    address = "https://www.example.police.uk/guidance/stalking-protection-orders.pdf"
+    StatusUpdateFactory(recommendation=rec, period=period, text=f"Published at {address} today.")
+    client.force_login(lead)
+    page = client.get(table_url(plan)).content.decode()
+    assert f'Published at <span class="long-run">{address}</span> today.' in page
+    with open(finders.find("css/app.css")) as css:
+        rules = css.read()
+    assert ".long-run { overflow-wrap: anywhere; }" in rules
+    assert "word-break: normal" in rules and "@media (max-width: 40rem)" in rules
+
+
+def test_the_plan_page_charts_progress_over_time(client, lead):
+    plan = build_plan(recommendations=2, periods=3, subs=0)
+    client.force_login(lead)
+    page = client.get(table_url(plan)).content.decode()
+    assert '<h2 id="progress-title">Progress over time</h2>' in page
+    assert '<svg class="progress-svg"' in page and 'role="img"' in page

@@ -1,6 +1,7 @@
 """The public plan page: the approved plan as published, for anyone, with nothing internal."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -8,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from recommendations import services
 from recommendations.choices import SignOff, Status
@@ -48,9 +50,12 @@ def test_the_published_demo_plan_reads_as_the_seed_without_signing_in(client, de
         '<th scope="col">Rec No.</th>',
         '<th scope="col">Recommendation</th>',
         '<th scope="col">Sub recommendation</th>',
-        '<th scope="col">Rec. Owner</th>',
+        # The published header "Rec. Owner" named the addressee, not an owner: said plainly.
+        '<th scope="col">Addressed to</th>',
         '<th scope="col">Initial action plan response</th>',
         '<th scope="col">March 2026 update</th>',
+        '<th scope="col">Status</th>',
+        '<th scope="col">Last updated</th>',
         "By 27/03/25, where required, seek changes to their crime recording systems",
         "Processes should be put in place to make sure this system capability",
         "Chief Constables",
@@ -120,7 +125,8 @@ def test_only_approved_text_is_published(client):
     assert "Signed off words." in page
     for state in ("draft", "submitted", "returned"):
         assert f"{state} words." not in page
-    assert page.count("Not yet published") == 3
+    # Under the latest (here the only) period, a row without approved words says so.
+    assert page.count('<span class="hint">No update</span>') == 3
 
 
 def test_an_unpublished_plan_is_not_found_even_when_signed_in(client, lead):
@@ -208,3 +214,69 @@ def test_a_completed_recommendation_shows_its_approved_text(client, lead):
     page = client.get(public_url(plan)).content.decode()
     assert "Completed and evidenced." in page
     assert "Policy published." not in page
+
+
+def cells_of(page: str, number: str) -> str:
+    """The HTML of the row whose header cell is `number`."""
+    start = page.index(f'<th scope="row">{number}</th>')
+    return page[start : page.index("</tr>", start)]
+
+
+def test_each_row_shows_its_approved_status_in_words_and_when_it_was_last_updated(client):
+    plan = publish(PlanFactory())
+    first = PeriodFactory(plan=plan, label="Initial response", position=0)
+    latest = PeriodFactory(plan=plan, label="March update", position=1)
+    rec = RecommendationFactory(plan=plan, number="1")
+    StatusUpdateFactory(
+        recommendation=rec,
+        period=first,
+        status=Status.ON_TRACK,
+        recorded_at=dt.datetime(2025, 3, 20, 12, tzinfo=dt.UTC),
+    )
+    # Awaiting sign-off: neither its status nor its date is published.
+    StatusUpdateFactory(
+        recommendation=rec, period=latest, status=Status.OFF_TRACK, sign_off=SignOff.SUBMITTED
+    )
+    RecommendationFactory(plan=plan, number="2")
+
+    page = client.get(public_url(plan)).content.decode()
+
+    one = cells_of(page, "1")
+    assert '<span class="badge badge-on_track">On track</span>' in one
+    assert "Off track" not in one
+    assert '<time datetime="2025-03-20">20 Mar 2025</time>' in one
+    two = cells_of(page, "2")
+    assert '<span class="badge badge-none">No status given</span>' in two
+    assert "No update published" in two  # for screen readers; the cell shows nothing
+    assert "Position as at" in page
+    assert f'<time datetime="{timezone.localdate():%Y-%m-%d}">' in page
+    assert '(last updated <time datetime="2025-03-20">20 March 2025</time>)' in page
+
+
+def test_past_periods_without_an_update_say_nothing_and_only_the_latest_says_no_update(client):
+    plan = publish(PlanFactory())
+    periods = [PeriodFactory(plan=plan, label=f"Period {n}", position=n) for n in range(3)]
+    rec = RecommendationFactory(plan=plan, number="1")
+    StatusUpdateFactory(recommendation=rec, period=periods[1], text="Middle words.")
+
+    row = cells_of(client.get(public_url(plan)).content.decode(), "1")
+
+    assert "Not yet published" not in row
+    assert row.count("No update") == 1
+    cells = re.findall(r'<td class="period-cell[^"]*">(.*?)</td>', row, re.S)
+    assert len(cells) == 3
+    assert "Middle words." in cells[1]
+    assert re.sub(r'<span class="cell-heading">.*?</span>', "", cells[0]) == ""
+    assert '<span class="hint">No update</span>' in cells[2]
+
+
+def test_the_public_rows_are_drawn_by_the_plan_tables_own_partials(client):
+    """The public page and the plan table share the partial for a row's cells and the badge,
+    so what they show in common cannot drift apart."""
+    from django.template.loader import get_template
+
+    public = get_template("public/plan.html").template.source
+    table = get_template("recommendations/_plan_table_body.html").template.source
+    for shared in ('"recommendations/_row_cells.html"', "{% period_cells "):
+        assert shared in public and shared in table
+    assert "status_badge" in get_template("public/_status_cells.html").template.source

@@ -165,6 +165,61 @@ def test_status_badges_are_words_not_colour_alone():
     assert "OfftrackRed" in text
 
 
+def test_status_and_rag_cells_are_blank_where_no_status_was_given():
+    plan = PlanFactory()
+    PeriodFactory(plan=plan, label="Q1")
+    RecommendationFactory(plan=plan, number="1")
+    ret = common.build_return(plan)
+    row = pdf.html(ret).split("<tbody>")[1].split("</tbody>")[0]
+    assert "None" not in row and "No status given" not in row
+    assert '<td class="badge badge-none"></td>' in row
+    # The summary still counts the recommendations with none.
+    assert "Nostatusgiven1" in text_of(render(plan))
+
+
+def test_every_header_word_is_kept_whole_in_a_column_wide_enough_for_it():
+    plan = PlanFactory()
+    labels = ["Initial action plan response"] + [f"Quarter {n} 2025/26 update" for n in range(11)]
+    for position, label in enumerate(labels):
+        PeriodFactory(plan=plan, label=label, position=position)
+    RecommendationFactory(plan=plan, number="1", text=LONG)
+    ret = common.build_return(plan)
+    layout = pdf.table_layout(ret)
+    assert layout.every_word_fits
+    assert sum(layout.widths.values()) + layout.widths["date"] == pytest.approx(100)
+    assert pdf.MIN_HEADER_SIZE <= layout.header_size < pdf.TEXT_SIZE  # twelve periods: smaller
+    for name, title in pdf.header_cells(ret):
+        for word in title.split():
+            room = layout.widths[name] / 100 * pdf.TABLE_WIDTH_PT - pdf.CELL_EXTRA_PT
+            assert pdf.bold_width(word, layout.header_size) <= room, word
+    document = pdf.html(ret)
+    assert "overflow-wrap: normal" in document.split("thead th {")[1].split("}")[0]
+    assert "thead .word { white-space: nowrap; }" in document
+    # A line could break after the "/": that word is kept whole by a span; "recommendation"
+    # cannot break anywhere, and is left as it is.
+    head = document.split("<thead>")[1].split("</thead>")[0]
+    assert head.count('<span class="word">2025/26</span>') == 12  # and the status header's
+    assert "<span" not in head.replace('<span class="word">2025/26</span>', "")
+    assert ">Sub recommendation</th>" in head
+
+
+def test_a_few_periods_keep_the_header_at_the_tables_type_size(demo_plan):
+    ret = common.build_return(demo_plan)
+    assert pdf.table_layout(ret).header_size == pdf.TEXT_SIZE
+
+
+def test_a_header_word_no_column_could_hold_breaks_rather_than_run_off_the_page():
+    plan = PlanFactory()
+    for position in range(8):
+        PeriodFactory(plan=plan, label=f"Reassessment-after-the-inspection-revisit-{position}")
+    RecommendationFactory(plan=plan, number="1")
+    layout = pdf.table_layout(common.build_return(plan))
+    assert layout.header_size == pdf.MIN_HEADER_SIZE
+    assert not layout.every_word_fits
+    assert "thead th { overflow-wrap: break-word; }" in pdf.html(common.build_return(plan))
+    assert sum(layout.widths.values()) + layout.widths["date"] == pytest.approx(100)
+
+
 def test_a_pdf_as_at_a_moment_reads_the_same_after_the_plan_changes():
     plan = build_plan(recommendations=3, periods=2, subs=1)
     moment = timezone.now()

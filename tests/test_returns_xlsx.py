@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 import zipfile
 import zoneinfo
 
@@ -42,9 +43,13 @@ def workbook(data: bytes):
     return openpyxl.load_workbook(io.BytesIO(data))
 
 
-def export(plan, **options) -> openpyxl.Workbook:
+def render_bytes(plan, **options) -> bytes:
     plan = Plan.objects.select_related("executive_lead", "operational_lead").get(pk=plan.pk)
-    return workbook(xlsx.render(common.build_return(plan, **options)))
+    return xlsx.render(common.build_return(plan, **options))
+
+
+def export(plan, **options) -> openpyxl.Workbook:
+    return workbook(render_bytes(plan, **options))
 
 
 def sheet_rows(sheet) -> list[dict]:
@@ -119,8 +124,9 @@ def test_the_return_sheet_has_the_published_columns_then_status_rag_and_dates(de
 def test_owner_status_rag_and_dates_are_written_as_people_read_them(demo_plan):
     seven = by_number(export(demo_plan))["7"]
     assert seven["Owner"].value == "Demo Lead"
-    assert seven["Status (March 2026 update)"].value == "No status given"
-    assert seven["RAG"].value == "None"
+    # No status was given: the cells are blank, not "No status given" and "None".
+    assert seven["Status (March 2026 update)"].value is None
+    assert seven["RAG"].value is None
     due = seven["Due date"]
     assert due.value == dt.datetime(2025, 3, 27)
     assert due.is_date and due.number_format == "dd/mm/yyyy"
@@ -167,10 +173,76 @@ def test_the_header_row_is_bold_frozen_filtered_and_printed_on_every_page(demo_p
     assert sheet.print_title_rows == "$1:$1"
     assert sheet.page_setup.orientation == "landscape"
     assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
-    assert sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert int(sheet.page_setup.fitToWidth) == 1
     assert sheet["B2"].alignment.wrap_text
     assert sheet.column_dimensions["B"].width > sheet.column_dimensions["A"].width
+
+
+def test_the_return_prints_at_its_own_size_across_pages_with_the_numbers_repeated(demo_plan):
+    """Not shrunk to one page width (which printed 5-point text): 9 pt at 100%, as many
+    pages across as it takes, each with the Rec No. column and the header row."""
+    book = export(demo_plan)
+    sheet = book["Return"]
+    assert not sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert int(sheet.page_setup.scale) == 100
+    assert sheet.page_setup.pageOrder == "overThenDown"
+    assert sheet.print_title_cols == "$A:$A"
+    assert sheet.page_margins.left == sheet.page_margins.right == 0.4
+    for row in sheet.iter_rows():
+        for cell in row:
+            assert (cell.font.name, cell.font.sz) == ("Arial", xlsx.TEXT_SIZE)
+    assert xlsx.TEXT_SIZE >= 8
+    for name in ["Summary", "Plan"]:
+        assert book[name].page_setup.orientation == "landscape"
+        assert int(book[name].page_setup.scale) == 100
+    # Column widths count the digit width of the Normal style's font.
+    styles = zipfile.ZipFile(io.BytesIO(render_bytes(demo_plan))).read("xl/styles.xml").decode()
+    assert re.search(r'<fonts count="\d+"><font><name val="Arial"/>', styles)
+    assert '<sz val="10"/>' in styles.split("</font>")[0]
+
+
+def test_every_row_is_as_tall_as_its_wrapped_text_and_short_rows_stay_short():
+    plan = PlanFactory()
+    period = PeriodFactory(plan=plan, label="Q1")
+    short = {"addressee": "Chief Constables", "owner": None}
+    RecommendationFactory(plan=plan, number="1", text="Short.", **short)
+    long = RecommendationFactory(plan=plan, number="2", text="Word " * 200, **short)
+    RecommendationFactory(plan=plan, number="3", text="One\nTwo\nThree\nFour\nFive", **short)
+    StatusUpdateFactory(recommendation=long, period=period, text="Text. " * 20)
+    sheet = export(plan)["Return"]
+    heights = {
+        sheet.cell(row, 1).value: sheet.row_dimensions[row].height
+        for row in range(2, sheet.max_row + 1)
+    }
+    one_line = xlsx.LINE_PT + xlsx.CELL_PT
+    assert heights["1"] == one_line
+    # 1,000 characters in a 40-wide column: 25 or more lines of 12 pt.
+    assert heights["2"] >= 25 * xlsx.LINE_PT
+    assert heights["3"] == 5 * xlsx.LINE_PT + xlsx.CELL_PT  # one line for each line break
+    assert sheet.row_dimensions[1].height >= one_line  # the header row too
+
+
+def test_a_text_too_long_for_a_row_widens_its_column_so_it_still_prints_in_full():
+    plan = PlanFactory()
+    period = PeriodFactory(plan=plan, label="Q1")
+    short = RecommendationFactory(plan=plan, number="1", text="Short.")
+    StatusUpdateFactory(recommendation=short, period=period, text="Short update.")
+    sheet = export(plan)["Return"]
+    assert sheet.column_dimensions["F"].width == xlsx.PERIOD_WIDTH
+    long = RecommendationFactory(plan=plan, number="2", text="Short.")
+    StatusUpdateFactory(recommendation=long, period=period, text="A long update text. " * 150)
+    sheet = export(plan)["Return"]
+    width = sheet.column_dimensions["F"].width
+    assert xlsx.PERIOD_WIDTH < width <= xlsx.MAX_WIDTH
+    assert max(sheet.row_dimensions[row].height for row in (2, 3)) <= xlsx.MAX_ROW_PT
+
+
+def test_every_column_holds_the_longest_word_of_its_header():
+    plan = PlanFactory()
+    PeriodFactory(plan=plan, label="Reassessment-after-the-inspection-revisit")
+    RecommendationFactory(plan=plan, number="1")
+    sheet = export(plan)["Return"]
+    width = sheet.column_dimensions["F"].width
+    assert width * xlsx.UNIT_PT >= len("Reassessment-after-the-inspection-revisit") * 5.6
 
 
 def test_status_and_rag_cells_show_the_words_in_the_choice_colours():
@@ -313,7 +385,7 @@ def test_only_approved_updates_appear_in_the_return():
     rows = by_number(export(sign_off_plan()))
     assert rows["1"]["Q1"].value == "Signed off text"
     assert rows["2"]["Q1"].value is None
-    assert rows["2"]["Status (Q1)"].value == "No status given"
+    assert rows["2"]["Status (Q1)"].value is None  # blank: the approved content gives none
 
 
 def test_an_approved_update_edited_again_keeps_its_approved_text_in_the_return():

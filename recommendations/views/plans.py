@@ -158,10 +158,21 @@ def _recommendation_page(
             return refused
         return ReviewForm(period_id=update.period_id)
 
-    periods = [
-        (period, updates.get(period.pk), review_form(updates.get(period.pk)))
-        for period in plan.periods.order_by("position", "id")
-    ]
+    row = queries.recommendation_row(recommendation)
+    can_edit = permissions.can_edit_update(request.user, recommendation)
+    # Per period: its update, the sign-off form for it, the status it stands at (its own,
+    # else its actions', as in the plan table) and whether it asks something of this viewer.
+    periods = []
+    for period, standing in zip(plan.periods.order_by("position", "id"), row.statuses, strict=True):
+        update = updates.get(period.pk)
+        review = review_form(update)
+        to_do = review is not None or (
+            can_edit and update is not None and update.sign_off in (SignOff.DRAFT, SignOff.RETURNED)
+        )
+        periods.append((period, update, review, standing, to_do))
+    # The latest period first, open; the earlier ones newest first, folded unless they ask
+    # something of the viewer. The history opens when one of its pages is asked for.
+    current, earlier = (periods[-1], periods[-2::-1]) if periods else (None, [])
     changes = history.paginate(
         history.recommendation_history(recommendation), request.GET.get("page")
     )
@@ -171,12 +182,14 @@ def _recommendation_page(
         {
             "plan": plan,
             "recommendation": recommendation,
-            "row": queries.recommendation_row(recommendation),
-            "periods": periods,
+            "row": row,
+            "current": current,
+            "earlier": earlier,
             "changes": changes,
+            "history_open": "page" in request.GET,
             "due_date_changes": recommendation.due_date_changes.select_related("changed_by"),
             "evidence_hint": evidence_hint(),
-            "can_edit": permissions.can_edit_update(request.user, recommendation),
+            "can_edit": can_edit,
             "can_manage": permissions.can_manage(request.user),
             "refused": refused,
         },

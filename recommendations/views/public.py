@@ -21,4 +21,15 @@ def public_plan(request: HttpRequest, slug: str) -> HttpResponse:
         is_published=True,
     )
     table = queries.plan_table(plan, approved_only=True)
-    return render(request, "public/plan.html", {"plan": table.plan, "table": table})
+    updated = [row.last_updated for row in table.rows if row.last_updated is not None]
+    return render(
+        request,
+        "public/plan.html",
+        {
+            "plan": table.plan,
+            "table": table,
+            # The page shows the plan as it stands today, last changed by its newest update.
+            "as_at": queries.today(),
+            "last_updated": max(updated) if updated else None,
+        },
+    )

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import assert_accessible, sign_in, small_pdf
+from tests.browser.helpers import assert_accessible, axe_results, sign_in, small_pdf
 from tests.factories import OwnerFactory, UserFactory, build_plan
 
 pytestmark = pytest.mark.browser
@@ -45,6 +45,19 @@ def test_the_plan_list_has_no_accessibility_violations(page: Page, demo):
     page.goto(reverse("plan_list"))
     expect(page.get_by_role("link", name=demo.plan.title, exact=True)).to_be_visible()
     assert_accessible(page)
+
+
+def test_axe_checks_the_size_of_targets_too(page: Page, demo):
+    """axe ships its WCAG 2.2 target-size rule switched off; the helpers switch it on."""
+    sign_in(page, "lead")
+    page.goto(demo.plan.get_absolute_url())
+    results = axe_results(page)
+    outcomes = {
+        kind: {rule["id"] for rule in results[kind]}
+        for kind in ("passes", "violations", "incomplete", "inapplicable")
+    }
+    assert "target-size" in outcomes["passes"] | outcomes["violations"], outcomes
+    assert "target-size" not in outcomes["violations"]
 
 
 def test_the_plan_table_has_no_accessibility_violations(page: Page, demo):
