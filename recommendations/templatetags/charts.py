@@ -16,7 +16,6 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .. import figures
 from ..choices import NO_STATUS_LABEL, Status, rag_for, status_label
 from ..figures import PeriodStatuses
 
@@ -147,8 +146,3 @@ def progress_chart(periods: Sequence[PeriodStatuses], key: object, title: str = 
         f"</figcaption></figure>{_table(periods, shown, caption)}"
     )
 
-
-@register.simple_tag
-def plan_progress(plan) -> list[PeriodStatuses]:
-    """The figures of one plan's chart, for the plan page (three queries)."""
-    return figures.statuses_by_period([plan.pk]).get(plan.pk, [])

@@ -18,7 +18,7 @@ from .. import figures, history, page_cache, permissions, queries, services
 from ..choices import SignOff
 from ..evidence import clean_file_name, evidence_hint
 from ..forms import PlanFilterForm, ReviewForm, StatusUpdateForm
-from ..models import Evidence, Owner, Plan, Recommendation, ReportingPeriod, StatusUpdate
+from ..models import Evidence, Owner, Plan, ReportingPeriod, StatusUpdate
 from . import paging
 from .lookups import recommendation_for
 
@@ -26,19 +26,6 @@ CONFLICT_MESSAGE = (
     "Someone else saved this update while you were editing it. Nothing of yours has been "
     "saved: compare their version with yours below, then save again."
 )
-
-
-def _get_plan(slug: str) -> Plan:
-    return get_object_or_404(
-        Plan.objects.select_related("executive_lead", "operational_lead"), slug=slug
-    )
-
-
-def _get_recommendation(plan: Plan, number: str) -> Recommendation:
-    try:
-        return queries.recommendation_detail(plan, number)
-    except Recommendation.DoesNotExist:
-        raise Http404(f"Plan {plan.slug} has no recommendation {number}.") from None
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -111,6 +98,7 @@ def plan_table(request: HttpRequest, slug: str) -> HttpResponse:
             "path": request.path,
             "filter_params": params,
             "as_at_max": mark_safe(AS_AT_MAX),  # our own marker
+            "progress": figures.statuses_by_period([whole.pk]).get(whole.pk, []),
         }
         context |= page_cache.rights_context(request.user)
         return render_to_string("recommendations/_plan_table_body.html", context)
@@ -129,8 +117,7 @@ def plan_table(request: HttpRequest, slug: str) -> HttpResponse:
 
 def recommendation_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse:
     permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
-    plan = _get_plan(slug)
-    recommendation = _get_recommendation(plan, number)
+    plan, recommendation = recommendation_for(request, slug, number)
     return _recommendation_page(request, plan, recommendation)
 
 
