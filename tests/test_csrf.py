@@ -23,8 +23,8 @@ from openpyxl import Workbook
 
 from recommendations import services
 from recommendations.choices import SignOff, Status
+from recommendations.imports import pending
 from recommendations.models import Plan, Recommendation, ReportingPeriod, StatusUpdate
-from recommendations.views import imports
 from tests.factories import (
     PASSWORD,
     PeriodFactory,
@@ -88,7 +88,7 @@ def pending_import(client: Client, s: Setup) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{token}.upload").write_bytes(data)
     session = client.session
-    session[imports.SESSION_KEY] = {
+    session[pending.SESSION_KEY] = {
         "token": token,
         "filename": "plan.xlsx",
         "title": "Imported plan",

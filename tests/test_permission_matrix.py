@@ -31,8 +31,8 @@ from openpyxl import Workbook
 
 from recommendations import services
 from recommendations.choices import SignOff, Status
+from recommendations.imports import pending
 from recommendations.models import Plan, Recommendation, ReportingPeriod, StatusUpdate
-from recommendations.views import imports
 from tests.factories import (
     PeriodFactory,
     PlanFactory,
@@ -306,7 +306,7 @@ def keep_pending_import(client: Client, media_root: Path) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{token}.upload").write_bytes(data)
     session = client.session
-    session[imports.SESSION_KEY] = {
+    session[pending.SESSION_KEY] = {
         "token": token,
         "filename": "plan.xlsx",
         "title": "Imported plan",

@@ -145,4 +145,3 @@ def progress_chart(periods: Sequence[PeriodStatuses], key: object, title: str = 
         f"period or before (&ldquo;{escape(NO_STATUS_LABEL)}&rdquo; where there is none).</p>"
         f"</figcaption></figure>{_table(periods, shown, caption)}"
     )
-

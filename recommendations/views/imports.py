@@ -9,12 +9,6 @@ last shown and a fingerprint of the changes it would make.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-import time
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,14 +16,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import permissions
 from ..evidence import clean_file_name
-from ..imports import ImportPreview, ImportRefused, Mapping, MappingError, preview_source, read_plan
+from ..imports import (
+    ImportPreview,
+    ImportRefused,
+    Mapping,
+    MappingError,
+    pending,
+    preview_source,
+    read_plan,
+)
 from ..imports.forms import ImportUploadForm, MappingForm
 from ..imports.save import changes_digest, save_plan
 from ..models import Plan
 
-SESSION_KEY = "plan_import"
-# Files left behind by previews nobody confirmed or cancelled are removed after this long.
-PENDING_SECONDS = 24 * 60 * 60
 NOT_ALLOWED = "Only administrators may import plans."
 MAPPING_FIELDS = ("column_", "period_", "status_")
 EXPIRED = (
@@ -38,65 +37,24 @@ EXPIRED = (
 )
 
 
-def _folder() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _pending_path(pending: dict) -> Path | None:
-    token = pending.get("token", "")
-    if not isinstance(token, str) or not token.isascii() or not 40 <= len(token) <= 64:
-        return None
-    if not token.replace("-", "").replace("_", "").isalnum():
-        return None
-    return _folder() / f"{token}.upload"
-
-
-def _discard(request: HttpRequest) -> None:
-    path = _pending_path(request.session.pop(SESSION_KEY, None) or {})
-    if path is not None:
-        path.unlink(missing_ok=True)
-
-
-def _sweep() -> None:
-    cutoff = time.time() - PENDING_SECONDS
-    for path in _folder().glob("*.upload"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:
-            continue
-
-
-def _keep(request: HttpRequest, data: bytes, pending: dict) -> dict:
-    """Hold the file until the administrator confirms; the session keeps what it needs."""
-    _discard(request)
-    _folder().mkdir(parents=True, exist_ok=True)
-    _sweep()
-    token = secrets.token_urlsafe(32)
-    (_folder() / f"{token}.upload").write_bytes(data)
-    pending |= {"token": token, "sha256": hashlib.sha256(data).hexdigest()}
-    request.session[SESSION_KEY] = pending
-    return pending
-
-
-def _remember(request: HttpRequest, pending: dict, preview: ImportPreview) -> None:
+def _remember(request: HttpRequest, details: dict, preview: ImportPreview) -> None:
     """What the page now shows: the mapping and the changes a confirmation would save."""
-    pending["mapping"] = preview.mapping.to_dict() if preview.mapping is not None else {}
-    pending["changes"] = changes_digest(preview)
-    request.session[SESSION_KEY] = pending
+    details["mapping"] = preview.mapping.to_dict() if preview.mapping is not None else {}
+    details["changes"] = changes_digest(preview)
+    pending.remember(request.session, details)
 
 
 def _preview_page(
     request: HttpRequest,
     preview: ImportPreview,
     *,
-    pending: dict | None = None,
+    details: dict | None = None,
     form: MappingForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context = {
         "preview": preview,
-        "token": pending["token"] if pending else "",
+        "token": details["token"] if details else "",
         "mapping_form": form or MappingForm(preview=preview),
         "upload_form": ImportUploadForm(
             initial={"title": preview.title, "slug": preview.slug, "plan": preview.existing_plan}
@@ -112,25 +70,25 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         plan: Plan | None = form.cleaned_data["plan"]
-        pending = {
+        details = {
             "filename": clean_file_name(form.cleaned_data["file"].name),
             "title": form.cleaned_data["title"],
             "slug": plan.slug if plan else form.cleaned_data["slug"],
             "into": plan is not None,
         }
-        form.source.filename = pending["filename"]
+        form.source.filename = details["filename"]
         # Next quarter's file from the same source reads as the plan's last file did.
         saved = _saved_mapping(plan)
         preview = preview_source(
             form.source,
-            title=pending["title"],
-            slug=pending["slug"],
+            title=details["title"],
+            slug=details["slug"],
             mapping=saved,
-            into_existing=pending.get("into", False),
+            into_existing=details.get("into", False),
         )
-        pending = _keep(request, form.file_bytes, pending)
-        _remember(request, pending, preview)
-        return _preview_page(request, preview, pending=pending, status=200 if preview.ok else 400)
+        details = pending.keep(request.session, form.file_bytes, details)
+        _remember(request, details, preview)
+        return _preview_page(request, preview, details=details, status=200 if preview.ok else 400)
     return render(
         request,
         "recommendations/import_upload.html",
@@ -148,31 +106,17 @@ def _saved_mapping(plan: Plan | None) -> Mapping | None:
         return None  # a mapping saved by an older version: guess afresh
 
 
-def _pending_file(request: HttpRequest) -> tuple[dict, bytes] | None:
-    pending = request.session.get(SESSION_KEY) or {}
-    path = _pending_path(pending)
-    data = path.read_bytes() if path is not None and path.is_file() else None
-    token = request.POST.get("token", "")
-    if (
-        data is None
-        or not secrets.compare_digest(token.encode(), pending["token"].encode())
-        or hashlib.sha256(data).hexdigest() != pending.get("sha256")
-    ):
-        return None
-    return pending, data
-
-
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
     """Make the preview again with the choices on the page, or save it as last shown."""
     permissions.require(permissions.can_import(request.user), NOT_ALLOWED)
-    found = _pending_file(request)
+    found = pending.waiting(request.session, request.POST.get("token", ""))
     if found is None:
         messages.error(request, EXPIRED)
         return redirect("import_upload")
-    pending, data = found
+    details, data = found
     if "cancel" in request.POST:
-        _discard(request)
+        pending.discard(request.session)
         messages.info(request, "Import cancelled. Nothing was saved.")
         return redirect("import_upload")
 
@@ -181,47 +125,47 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         # changed since (a plan created with the same address, owners added, updates edited).
         return read_plan(
             data,
-            filename=pending["filename"],
-            title=pending["title"],
-            slug=pending["slug"],
+            filename=details["filename"],
+            title=details["title"],
+            slug=details["slug"],
             mapping=mapping,
-            into_existing=pending.get("into", False),
+            into_existing=details.get("into", False),
         )
 
-    last = Mapping.from_dict(pending["mapping"]) if pending.get("mapping") else None
+    last = Mapping.from_dict(details["mapping"]) if details.get("mapping") else None
     chosen = last
     if any(name.startswith(MAPPING_FIELDS) for name in request.POST):
         shown = read(last)
         form = MappingForm(request.POST, preview=shown)
         if not form.is_valid():
-            return _preview_page(request, shown, pending=pending, form=form, status=400)
+            return _preview_page(request, shown, details=details, form=form, status=400)
         chosen = form.mapping(last)
     # Without the mapping's fields, the preview is confirmed as it was last shown.
     preview = read(chosen)
-    changed = chosen is not None and chosen.to_dict() != pending.get("mapping")
+    changed = chosen is not None and chosen.to_dict() != details.get("mapping")
     if "apply" in request.POST or changed:
         # New choices are shown before anything is saved with them.
-        _remember(request, pending, preview)
+        _remember(request, details, preview)
         if "apply" not in request.POST:
             messages.info(
                 request, "Your changes are shown below. Nothing was saved: check them, then save."
             )
-        return _preview_page(request, preview, pending=pending, status=200 if preview.ok else 400)
+        return _preview_page(request, preview, details=details, status=200 if preview.ok else 400)
     if preview.ok:
         try:
             plan = save_plan(
                 preview,
                 by=request.user,
                 approve=request.POST.get("approve") == "on",
-                expected_changes=pending.get("changes"),
+                expected_changes=details.get("changes"),
             )
         except ImportRefused as refused:
             preview.problems.extend(refused.problems)
         else:
-            _discard(request)
+            pending.discard(request.session)
             messages.success(request, _saved_message(preview, plan))
             return redirect(plan)
-    return _preview_page(request, preview, pending=pending, status=409)
+    return _preview_page(request, preview, details=details, status=409)
 
 
 def _saved_message(preview: ImportPreview, plan: Plan) -> str:
