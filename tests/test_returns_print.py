@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 import warnings
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -389,10 +389,10 @@ class PrintedReturn:
     pdf: bytes
     calc: Printed | None = None  # the XLSX return as LibreOffice Calc prints it
     weasy: Printed | None = None  # the PDF return
-    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def printed_texts(ret: common.PlanReturn) -> list[str]:
+    """Every text of the return's rows, as both files print it."""
     texts = []
     for row in ret.printed_rows:
         texts += [row.number, row.text, row.subrecommendations_text, row.addressee, row.owner]
@@ -411,7 +411,7 @@ def _need(tool: str | None, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def returns(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, PrintedReturn]:
+def returns(django_db_setup, django_db_blocker) -> dict[str, PrintedReturn]:
     """Both plans' returns, rendered in a transaction that is then rolled back."""
     made = {}
     with django_db_blocker.unblock(), transaction.atomic():
