@@ -202,7 +202,7 @@ class RecommendationAdminForm(VersionCheckedForm):
         if moving and not (data.get("due_date_reason") or "").strip():
             self.add_error(
                 "due_date_reason",
-                "Say why the due date is changing: every moved deadline needs a reason.",
+                services.DUE_DATE_NEEDS_REASON,
             )
         return data
 

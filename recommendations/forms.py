@@ -8,7 +8,7 @@ from .choices import Status
 from .evidence import NO_EVIDENCE_MESSAGE, evidence_hint, inspect_evidence
 from .models import Owner
 from .queries import PlanFilters
-from .services import RETURN_NEEDS_COMMENT
+from .services import DUE_DATE_NEEDS_REASON, RETURN_NEEDS_COMMENT, SAME_DUE_DATE
 
 MAX_NARRATIVE = 20_000
 
@@ -187,9 +187,7 @@ class DueDateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=MAX_NARRATIVE,
         help_text="Oversight bodies expect every moved deadline to be explained.",
-        error_messages={
-            "required": "Say why the due date is changing: every moved deadline needs a reason."
-        },
+        error_messages={"required": DUE_DATE_NEEDS_REASON},
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
@@ -200,5 +198,5 @@ class DueDateForm(forms.Form):
     def clean_new_date(self):
         new_date = self.cleaned_data["new_date"]
         if new_date == self.current_date:
-            raise forms.ValidationError("That is already the due date. Choose another date.")
+            raise forms.ValidationError(SAME_DUE_DATE)
         return new_date

@@ -16,6 +16,10 @@ ROLES = (LEAD, EXECUTIVE, ADMINISTRATOR)
 
 User = AbstractBaseUser | AnonymousUser
 
+# What a refusal says, each written once for every view that refuses it.
+NO_ROLE = "You have no role in any plan."
+SIGN_OFF_ONLY = "Only executives sign updates off."
+
 
 def roles_of(user: User) -> set[str]:
     """The role names a user holds (cached on the user object for the request)."""

@@ -68,7 +68,7 @@ def _get_evidence(slug: str, evidence_id: int) -> Evidence:
 
 @require_GET
 def evidence_download(request: HttpRequest, slug: str, evidence_id: int) -> FileResponse:
-    permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
+    permissions.require(permissions.can_view_plans(request.user), permissions.NO_ROLE)
     evidence = _get_evidence(slug, evidence_id)
     try:
         handle = evidence.file.open("rb")

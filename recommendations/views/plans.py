@@ -37,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def plan_list(request: HttpRequest) -> HttpResponse:
-    permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
+    permissions.require(permissions.can_view_plans(request.user), permissions.NO_ROLE)
     number, per_page = paging.page_choice(request)
 
     def render_body() -> str:
@@ -65,7 +65,7 @@ AS_AT_MAX = "<!--as-at-max-->"
 
 
 def plan_table(request: HttpRequest, slug: str) -> HttpResponse:
-    permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
+    permissions.require(permissions.can_view_plans(request.user), permissions.NO_ROLE)
     # Only what the page around the body shows, and the plan's revision token: a cached body
     # needs nothing else, and a body rendered afresh loads the plan whole.
     plan = get_object_or_404(
@@ -116,7 +116,7 @@ def plan_table(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def recommendation_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse:
-    permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
+    permissions.require(permissions.can_view_plans(request.user), permissions.NO_ROLE)
     plan, recommendation = recommendation_for(request, slug, number)
     return _recommendation_page(request, plan, recommendation)
 
@@ -293,7 +293,7 @@ def update_sign_off(request: HttpRequest, slug: str, number: str, period_id: int
         return redirect(recommendation)
     if action not in ("approve", "return"):
         raise Http404("Unknown sign-off action.")
-    permissions.require(permissions.can_sign_off(request.user), "Only executives sign updates off.")
+    permissions.require(permissions.can_sign_off(request.user), permissions.SIGN_OFF_ONLY)
     target = SignOff.APPROVED if action == "approve" else SignOff.RETURNED
     form = ReviewForm(request.POST, period_id=update.period_id, returning=action == "return")
     if form.is_valid():

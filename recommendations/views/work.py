@@ -13,11 +13,9 @@ from ..forms import ReviewForm
 from ..models import StatusUpdate
 from ..queries import today
 
-QUEUE_ONLY = "Only executives sign updates off."
-
 
 def my_work(request: HttpRequest) -> HttpResponse:
-    permissions.require(permissions.can_view_plans(request.user), "You have no role in any plan.")
+    permissions.require(permissions.can_view_plans(request.user), permissions.NO_ROLE)
     return render(
         request,
         "recommendations/my_work.html",
@@ -39,14 +37,14 @@ def _queue_page(request: HttpRequest, refused: ReviewForm | None = None, status:
 
 
 def sign_off_queue(request: HttpRequest) -> HttpResponse:
-    permissions.require(permissions.can_sign_off(request.user), QUEUE_ONLY)
+    permissions.require(permissions.can_sign_off(request.user), permissions.SIGN_OFF_ONLY)
     return _queue_page(request)
 
 
 @require_POST
 def queue_decide(request: HttpRequest, update_id: int) -> HttpResponse:
     """Approve, or return with a comment, from the queue; back to the queue either way."""
-    permissions.require(permissions.can_sign_off(request.user), QUEUE_ONLY)
+    permissions.require(permissions.can_sign_off(request.user), permissions.SIGN_OFF_ONLY)
     update = get_object_or_404(StatusUpdate.objects.select_related("period"), pk=update_id)
     action = request.POST.get("action")
     if action not in ("approve", "return"):

@@ -1,0 +1,63 @@
+"""Writes. Views, the admin, management commands and tests all change plans through these
+functions, so every change carries its author, its reason and its history record.
+"""
+
+from .base import (
+    DUE_DATE_NEEDS_REASON,
+    FOUR_EYES,
+    RETURN_NEEDS_COMMENT,
+    SAME_DUE_DATE,
+    ConflictError,
+    WorkflowError,
+)
+from .deadlines import change_due_date
+from .setup import (
+    ADMIN_REASON,
+    add_period,
+    add_recommendation,
+    add_subrecommendation,
+    change_owner,
+    change_period,
+    change_plan,
+    change_recommendation,
+    create_owner,
+    create_plan,
+    delete,
+    save_import_mapping,
+)
+from .updates import (
+    SIGN_OFF_REASONS,
+    attach_evidence,
+    change_sign_off,
+    delete_update,
+    record_update,
+    remove_evidence,
+)
+
+__all__ = [
+    "ADMIN_REASON",
+    "DUE_DATE_NEEDS_REASON",
+    "FOUR_EYES",
+    "RETURN_NEEDS_COMMENT",
+    "SAME_DUE_DATE",
+    "SIGN_OFF_REASONS",
+    "ConflictError",
+    "WorkflowError",
+    "add_period",
+    "add_recommendation",
+    "add_subrecommendation",
+    "attach_evidence",
+    "change_due_date",
+    "change_owner",
+    "change_period",
+    "change_plan",
+    "change_recommendation",
+    "change_sign_off",
+    "create_owner",
+    "create_plan",
+    "delete",
+    "delete_update",
+    "record_update",
+    "remove_evidence",
+    "save_import_mapping",
+]
