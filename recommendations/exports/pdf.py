@@ -35,12 +35,12 @@ SHORT_WIDTHS = {"number": 3.5, "addressee": 7.0, "owner": 7.0, "status": 6.0, "r
 DATE_WIDTH = 5.5
 LONG_MIN_WIDTH = 6.0
 
-# A header word is never broken (see _UNBREAKABLE): every column is at least as
-# wide as the longest word of its header, measured in the header's font, DejaVu Sans Bold, and
-# the status and RAG columns as their longest status or RAG word. Where the words of many
-# periods' headers cannot all fit across the page at the table's type size, the header's type
-# is made smaller, down to MIN_HEADER_SIZE; past that (dozens of periods, or a label of one
-# very long word) the table still fits the page, and the words that cannot fit are broken.
+# A header word is never broken (see _UNBREAKABLE): every column is at least as wide as the
+# longest word of its header, measured in the header's font, DejaVu Sans Bold, and the status
+# and RAG columns as their longest status or RAG word. Where the words of many periods' headers
+# cannot all fit across the page at the table's type size, the header's type is made smaller,
+# down to MIN_HEADER_SIZE; past that (dozens of periods, or a label of one very long word) the
+# table still fits the page, and the words that cannot fit are broken.
 TABLE_WIDTH_PT = (297 - 2 * 10) * 72 / 25.4  # A4 landscape less the page's side margins
 CELL_EXTRA_PT = 2 * 1.2 * 72 / 25.4 + 0.5 + 1.0  # padding, the borders' halves, and a point
 TEXT_SIZE = 7.5
