@@ -16,7 +16,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from .choices import FINISHED_STATUSES, SignOff, Status, rag_for, status_label
+from .choices import SignOff, Status, rag_for, status_label
 
 _DIGITS = re.compile(r"(\d+)")
 
@@ -291,10 +291,6 @@ class StatusUpdate(models.Model):
     @property
     def rag(self):
         return rag_for(self.status)
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in FINISHED_STATUSES
 
     @property
     def has_approved_version(self) -> bool:

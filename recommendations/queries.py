@@ -111,10 +111,6 @@ class PlanRow:
         return bool(self.status) and not self.own_status
 
     @property
-    def sign_off_would_move(self) -> bool:
-        return self.pending_status != self.status
-
-    @property
     def reporting_actions(self) -> list[PlanRow]:
         """The actions that report for themselves: any update, owner or due date of their
         own. The rest are sub-recommendations kept as text (`text_subrecommendations`)."""

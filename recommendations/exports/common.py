@@ -148,10 +148,6 @@ def format_moment(moment: dt.datetime) -> str:
     return f"{local.day} {local:%B %Y %H:%M}"
 
 
-def format_date(day: dt.date | None) -> str:
-    return f"{day.day} {day:%B %Y}" if day else ""
-
-
 # ---------------------------------------------------------------------------- the return
 
 
