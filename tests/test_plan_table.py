@@ -244,3 +244,20 @@ def test_the_plan_page_charts_progress_over_time(client, lead):
     page = client.get(table_url(plan)).content.decode()
     assert '<h2 id="progress-title">Progress over time</h2>' in page
     assert '<svg class="progress-svg"' in page and 'role="img"' in page
+
+
+def test_the_stylesheet_colours_statuses_as_the_vocabulary_does():
+    """Badges on screen take the colours every PDF and spreadsheet takes from choices.py."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from recommendations.choices import NO_STATUS_RAG, RAG_BY_STATUS
+
+    css = (Path(settings.BASE_DIR) / "static" / "css" / "app.css").read_text()
+    defined = dict(re.findall(r"--status-([a-z-]+): (#[0-9a-f]{6})", css))
+    assert defined, "the status colours are custom properties of the style sheet"
+    expected = {value.replace("_", "-"): rag.background for value, rag in RAG_BY_STATUS.items()}
+    expected["none"] = NO_STATUS_RAG.background
+    assert defined == expected
