@@ -247,13 +247,15 @@ def test_recent_activity_says_who_changed_what_and_links_to_it(client, executive
     activity = page[page.index('id="activity-title"') :]
     link = f'<a href="{rec.get_absolute_url()}">Recommendation 7'
     assert "Wendy Writer attached evidence to " + link in activity
-    assert "training-plan.pdf (March 2026 update)" in activity
+    assert "</a> (March 2026 update): training-plan.pdf" in activity
     assert "Wendy Writer moved the due date of " + link in activity
-    assert "from 27 Mar 2030 to 30 Sep 2030" in activity
+    assert "</a>: Due date 27 Mar 2030 → 30 Sep 2030" in activity
     assert "<q>Awaiting funding</q>" in activity
     assert "Wendy Writer changed the update of " + link in activity
-    assert "March 2026 update: At risk, awaiting sign-off" in activity
+    assert "</a> (March 2026 update): Sign-off Draft → Awaiting sign-off" in activity
     assert "<q>Submitted for sign-off</q>" in activity
+    assert "Wendy Writer added the update of " + link in activity
+    assert "</a> (March 2026 update): Status At risk" in activity
     # Newest first.
     assert activity.index("attached evidence") < activity.index("moved the due date")
 
