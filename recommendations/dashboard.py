@@ -14,13 +14,11 @@ from urllib.parse import urlencode
 from django.core.paginator import Page
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
-from django.utils import dateformat
 
 from .choices import (
     FINISHED_STATUSES,
     NO_STATUS_LABEL,
     Rag,
-    SignOff,
     Status,
     rag_for,
     status_label,
@@ -33,14 +31,8 @@ from .figures import (
     standings_by_plan,
     statuses_by_period,
 )
-from .models import (
-    DueDateChange,
-    Evidence,
-    Plan,
-    Recommendation,
-    ReportingPeriod,
-    StatusUpdate,
-)
+from .history import Change, latest_changes
+from .models import Plan, ReportingPeriod
 from .queries import today
 
 ACTIVITY_LIMIT = 15
@@ -169,27 +161,13 @@ class Dashboard:
 
     plans: list[Summary]
     overall: Summary
-    activity: list[Activity]
+    activity: list[Change]
     on: dt.date
     page: Page | None = None
 
     @property
     def plan_count(self) -> int:
         return self.page.paginator.count if self.page is not None else len(self.plans)
-
-
-@dataclass
-class Activity:
-    """One change from history, put the way people read it."""
-
-    when: dt.datetime
-    who: object
-    action: str
-    detail: str
-    reason: str
-    subject: str
-    url: str = ""
-    plan_title: str = ""
 
 
 def plan_table_url(plan: Plan, **params: str) -> str:
@@ -263,100 +241,12 @@ def _with_latest_period(plans):
 
 # ---------------------------------------------------------------------------- recent activity
 
-VERBS = {"+": "added", "~": "changed", "-": "deleted"}
 
-
-def _latest(model, limit: int) -> list:
-    history = model.history.select_related("history_user")
-    return list(history.order_by("-history_date", "-history_id")[:limit])
-
-
-def _date(value: dt.date | None) -> str:
-    return dateformat.format(value, "j M Y") if value else "no date"
-
-
-def recent_activity(limit: int = ACTIVITY_LIMIT) -> list[Activity]:
-    """The latest changes to recommendations, updates, deadlines and evidence, newest first.
-
-    A fixed number of queries: the newest few history rows of each kind, then the
-    recommendations, updates and periods they refer to, each fetched once in bulk.
-    """
-    recs, updates, changes, evidence = (
-        _latest(model, limit) for model in (Recommendation, StatusUpdate, DueDateChange, Evidence)
-    )
-    update_refs = {
-        row["id"]: row
-        for row in StatusUpdate.objects.filter(
-            pk__in={record.update_id for record in evidence}
-        ).values("id", "recommendation_id", "period_id")
-    }
-    rec_ids = {record.id for record in recs}
-    rec_ids |= {record.recommendation_id for record in updates + changes}
-    rec_ids |= {ref["recommendation_id"] for ref in update_refs.values()}
-    live = Recommendation.objects.select_related("plan").in_bulk(rec_ids)
-    periods = ReportingPeriod.objects.in_bulk(
-        {record.period_id for record in updates}
-        | {ref["period_id"] for ref in update_refs.values()}
-    )
-
-    def entry(record, rec_id, action, detail="", fallback="a removed recommendation"):
-        rec = live.get(rec_id)
-        return Activity(
-            when=record.history_date,
-            who=record.history_user,
-            action=action,
-            detail=detail,
-            reason=record.history_change_reason or "",
-            subject=str(rec) if rec else fallback,
-            url=rec.get_absolute_url() if rec else "",
-            plan_title=rec.plan.title if rec else "",
-        )
-
-    def period_label(period_id) -> str:
-        period = periods.get(period_id)
-        return period.label if period else "a removed period"
-
-    entries = [
-        entry(
-            record,
-            record.id,
-            VERBS[record.history_type],
-            fallback=f"Recommendation {record.number}",
-        )
-        for record in recs
-    ]
-    entries += [
-        entry(
-            record,
-            record.recommendation_id,
-            f"{VERBS[record.history_type]} the update of",
-            f"{period_label(record.period_id)}: {status_label(record.status)}, "
-            f"{SignOff(record.sign_off).label.lower()}",
-        )
-        for record in updates
-    ]
-    entries += [
-        entry(
-            record,
-            record.recommendation_id,
-            "moved the due date of"
-            if record.history_type == "+"
-            else f"{VERBS[record.history_type]} a due date change of",
-            f"from {_date(record.old_date)} to {_date(record.new_date)}",
-        )
-        for record in changes
-    ]
-    for record in evidence:
-        ref = update_refs.get(record.update_id, {})
-        action = {"+": "attached evidence to", "-": "removed evidence from"}.get(
-            record.history_type, "changed evidence of"
-        )
-        where = f" ({period_label(ref['period_id'])})" if ref else ""
-        entries.append(
-            entry(record, ref.get("recommendation_id"), action, f"{record.original_name}{where}")
-        )
-    entries.sort(key=lambda item: item.when, reverse=True)
-    return entries[:limit]
+def recent_activity(limit: int = ACTIVITY_LIMIT) -> list[Change]:
+    """The latest changes people can see to recommendations, actions, their updates (a moved
+    deadline included) and evidence, newest first, described as the recommendation page's
+    history describes them. A fixed number of queries (history.latest_changes)."""
+    return latest_changes(limit)
 
 
 # ---------------------------------------------------------------------------- the page

@@ -239,7 +239,9 @@ def test_the_recommendation_page_lists_its_actions_with_their_status_and_history
     assert page.status_code == 200
     assert "Sub-recommendations and actions" in text
     assert "Off track" in text and "from its sub-recommendations and actions" in text
-    assert "Update of 1.2 for Q2 2026" in text  # the actions' updates in its history
+    # The actions' updates in its history, each linking to its action.
+    action_link = '<a href="/plans/per-action/recommendations/1.2/">Sub-recommendation 1.2</a>'
+    assert f"the update of {action_link} (Q2 2026)" in text
     action_page = client.get(reverse("recommendation_detail", args=[action_plan.slug, "1.2"]))
     assert "Part of" in action_page.content.decode()
 

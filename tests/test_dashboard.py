@@ -197,7 +197,8 @@ def test_bars_are_svg_without_style_attributes_and_repeat_labelled_numbers(
     svgs = re.findall(r"<svg [^>]*>", page)
     bars = [svg for svg in svgs if 'class="dash-bar"' in svg]
     assert bars and all('aria-hidden="true"' in bar for bar in bars)
-    assert all('role="img"' in svg for svg in svgs if svg not in bars)
+    charts = [svg for svg in svgs if svg not in bars]
+    assert charts and all('role="img"' in svg for svg in charts)
     # The on-track row: its badge word, its count and its share in text, then its green bar.
     row = re.search(r"badge-on_track\">On track</span></th>(.*?)</tr>", page, re.S).group(1)
     assert "20%" in row
@@ -247,13 +248,15 @@ def test_recent_activity_says_who_changed_what_and_links_to_it(client, executive
     activity = page[page.index('id="activity-title"') :]
     link = f'<a href="{rec.get_absolute_url()}">Recommendation 7'
     assert "Wendy Writer attached evidence to " + link in activity
-    assert "training-plan.pdf (March 2026 update)" in activity
+    assert "</a> (March 2026 update): training-plan.pdf" in activity
     assert "Wendy Writer moved the due date of " + link in activity
-    assert "from 27 Mar 2030 to 30 Sep 2030" in activity
+    assert "</a>: Due date 27 Mar 2030 → 30 Sep 2030" in activity
     assert "<q>Awaiting funding</q>" in activity
     assert "Wendy Writer changed the update of " + link in activity
-    assert "March 2026 update: At risk, awaiting sign-off" in activity
+    assert "</a> (March 2026 update): Sign-off Draft → Awaiting sign-off" in activity
     assert "<q>Submitted for sign-off</q>" in activity
+    assert "Wendy Writer added the update of " + link in activity
+    assert "</a> (March 2026 update): Status At risk" in activity
     # Newest first.
     assert activity.index("attached evidence") < activity.index("moved the due date")
 

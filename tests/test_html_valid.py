@@ -281,8 +281,20 @@ def _check(command: list[str], folder: Path, pages: dict[str, str]) -> list[str]
     return errors
 
 
+# A page the checker must fault, checked with the others: a run that checked nothing (no
+# files read, an empty report) cannot pass.
+CANARY = "known-invalid"
+CANARY_HTML = (
+    '<!DOCTYPE html><html lang="en"><head><title>Invalid</title></head><body>'
+    '<p><time datetime="2026-06-15T12:00:00.123456+01:00">Noon</time></p></body></html>'
+)
+
+
 def test_every_page_type_is_valid_html(scene, checker, tmp_path):
     pages = _pages(scene)
     assert len(pages) == 25
-    errors = _check(checker, tmp_path, pages)
+    errors = _check(checker, tmp_path, {**pages, CANARY: CANARY_HTML})
+    canary = [error for error in errors if error.startswith(_file_name(CANARY))]
+    assert canary, "The checker found no fault in a page known to be invalid"
+    errors = [error for error in errors if error not in canary]
     assert not errors, f"{len(errors)} HTML errors:\n" + "\n".join(errors)

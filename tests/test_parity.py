@@ -160,6 +160,7 @@ def test_every_page_digest_and_return_gives_the_same_figures(plans):
     summaries = {s.plan.pk: s for s in dashboard.dashboard(on=on, per_page=0).plans}
     listed = {plan.pk: plan for plan in figures.plans_with_summary()}
     overdue_owned = set()
+    assert len(plans) == 3
     for plan in plans:
         expected = table_figures(plan)
         assert dashboard_figures(summaries[plan.pk]) == expected, plan.title

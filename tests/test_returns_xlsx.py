@@ -187,9 +187,10 @@ def test_the_return_prints_at_its_own_size_across_pages_with_the_numbers_repeate
     assert sheet.page_setup.pageOrder == "overThenDown"
     assert sheet.print_title_cols == "$A:$A"
     assert sheet.page_margins.left == sheet.page_margins.right == 0.4
-    for row in sheet.iter_rows():
-        for cell in row:
-            assert (cell.font.name, cell.font.sz) == ("Arial", xlsx.TEXT_SIZE)
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert cells
+    for cell in cells:
+        assert (cell.font.name, cell.font.sz) == ("Arial", xlsx.TEXT_SIZE)
     assert xlsx.TEXT_SIZE >= 8
     for name in ["Summary", "Plan"]:
         assert book[name].page_setup.orientation == "landscape"
@@ -333,9 +334,10 @@ def test_text_that_looks_like_a_formula_is_written_as_text_never_as_a_formula():
     assert book["Plan"]["B2"].value == "=cmd|' /C calc'!A0"
     assert book["Plan"]["B2"].data_type == "s"
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for name in archive.namelist():
-            if name.startswith("xl/worksheets/"):
-                assert b"<f>" not in archive.read(name), name
+        sheets = [name for name in archive.namelist() if name.startswith("xl/worksheets/")]
+        assert sheets
+        for name in sheets:
+            assert b"<f>" not in archive.read(name), name
 
 
 def test_control_characters_are_dropped_instead_of_breaking_the_file():
