@@ -290,7 +290,7 @@ CANARY_HTML = (
 )
 
 
-def test_every_page_type_is_valid_html(scene, checker, tmp_path):
+def test_every_page_type_is_valid_html(checker, scene, tmp_path):
     pages = _pages(scene)
     assert len(pages) == 25
     errors = _check(checker, tmp_path, {**pages, CANARY: CANARY_HTML})
