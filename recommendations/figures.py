@@ -134,7 +134,9 @@ PLANS_PER_PAGE = 25
 
 
 def plans_in_title_order() -> QuerySet[Plan]:
-    return Plan.objects.select_related("executive_lead").order_by("title", "pk")
+    return Plan.objects.select_related("executive_lead", "report", "organisation").order_by(
+        "title", "pk"
+    )
 
 
 def plan_page(

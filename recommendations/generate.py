@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
-from . import page_cache
+from . import page_cache, services
 from .choices import SignOff, Status
 from .models import (
     DueDateChange,
@@ -38,6 +38,7 @@ from .models import (
     Plan,
     Recommendation,
     ReportingPeriod,
+    ReportRecommendation,
     StatusUpdate,
     natural_key,
 )
@@ -655,10 +656,15 @@ def _create_plan(
             f"{topic.publisher} on {report_date:%d %B %Y}. It names an owner for each "
             "recommendation and reports progress at each review."
         ),
-        report_title=topic.report,
-        report_publisher=topic.publisher,
-        report_date=report_date,
-        complainant="Suzy Lamplugh Trust" if topic.name == "Stalking" else "",
+        organisation=services.home_organisation(),
+        report=services.report_for(
+            title=topic.report,
+            publisher=topic.publisher,
+            published=report_date,
+            complainant="Suzy Lamplugh Trust" if topic.name == "Stalking" else "",
+            by=administrator,
+            reason=SETUP_REASON,
+        ),
         executive_lead=executive,
         operational_lead=owners[0],
         response_deadline=report_date + dt.timedelta(days=56),
@@ -687,6 +693,7 @@ def _create_plan(
     _require_keys(bulk_create_with_history(periods, ReportingPeriod, batch_size=BATCH))
 
     recs = _recommendations(plan, topic, size, rng, owners)
+    _link_to_report(plan, recs, when=set_up, user=administrator)
     for rec in recs:
         _stamp(rec, when=set_up, user=administrator, reason=SETUP_REASON)
     _require_keys(bulk_create_with_history(recs, Recommendation, batch_size=BATCH))
@@ -707,6 +714,29 @@ def _create_plan(
     bulk_create_with_history(subs, Recommendation, batch_size=BATCH)
     _create_slips(recs, periods, rng, topic, executive.user)
     _create_updates(recs, periods, size, rng, topic, executive.user)
+
+
+def _link_to_report(plan, recs, *, when, user) -> None:
+    """Each recommendation answers the report's of the same number, made where the report
+    lacks it, as services.link_to_report does one by one."""
+    known = {r.number: r for r in ReportRecommendation.objects.filter(report=plan.report)}
+    new = [
+        ReportRecommendation(
+            report=plan.report,
+            number=rec.number,
+            sort_key=rec.sort_key,
+            text=rec.text,
+            addressee=rec.addressee,
+        )
+        for rec in recs
+        if rec.number not in known
+    ]
+    for item in new:
+        _stamp(item, when=when, user=user, reason=SETUP_REASON)
+    _require_keys(bulk_create_with_history(new, ReportRecommendation, batch_size=BATCH))
+    known |= {item.number: item for item in new}
+    for rec in recs:
+        rec.report_recommendation = known[rec.number]
 
 
 def _recommendations(plan, topic, size, rng, owners) -> list[Recommendation]:

@@ -29,7 +29,18 @@ from .templatetags.times import local_time
 # Columns no page shows, or that merely copy what a page shows (an update's approved words
 # copy its words when it is approved; when it was reviewed is when the change was made).
 HIDDEN_FIELDS: dict[type[Model], frozenset[str]] = {
-    Recommendation: frozenset({"id", "plan", "parent", "sort_key", "original_due_date", "version"}),
+    # Which of the report's recommendations it answers is a link made by number, not a change.
+    Recommendation: frozenset(
+        {
+            "id",
+            "plan",
+            "parent",
+            "sort_key",
+            "original_due_date",
+            "version",
+            "report_recommendation",
+        }
+    ),
     StatusUpdate: frozenset(
         {
             "id",

@@ -27,6 +27,93 @@ def natural_key(number: str) -> str:
     return "".join(part.zfill(10) if part.isdigit() else part for part in parts)
 
 
+# A recommendation's number is part of its page's address, where a slash cannot stand.
+NUMBER_IN_ADDRESSES = RegexValidator(
+    r"^[^/]+$", 'A recommendation number cannot contain a slash ("/"): write 7.1 or 7-1.'
+)
+
+
+class Organisation(models.Model):
+    """A body that answers reports with plans: a police force, or a national lead collating
+    forces' returns. Every plan and every account belongs to one."""
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=60, blank=True, help_text='E.g. "HIOWC".')
+    code = models.SlugField(
+        max_length=40, unique=True, help_text='A stable identifier in returns, e.g. "hiowc".'
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(models.Model):
+    """Which organisation a person signs in for: they see and change its plans only."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="accounts"
+    )
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.organisation})"
+
+
+class Report(models.Model):
+    """A report that makes recommendations (a super-complaint report, an inspection, an
+    audit), which many organisations' plans answer: "recommendation 7" of one report means
+    the same thing in every plan that answers it."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=300)
+    publisher = models.CharField("publishing bodies", max_length=300, blank=True)
+    published = models.DateField("date published", null=True, blank=True)
+    url = models.URLField("web address", max_length=500, blank=True)
+    complainant = models.CharField(max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReportRecommendation(models.Model):
+    """A numbered recommendation of a report, as the report makes it; or, with a parent, one
+    of its numbered sub-recommendations."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="recommendations")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    number = models.CharField(max_length=20, validators=[NUMBER_IN_ADDRESSES])
+    sort_key = models.CharField(max_length=120, editable=False)
+    text = models.TextField(blank=True)
+    addressee = models.CharField(max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["report", "sort_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="unique_number_in_report")
+        ]
+
+    def __str__(self) -> str:
+        return f"Recommendation {self.number} of the report"
+
+    def save(self, *args, **kwargs) -> None:
+        self.sort_key = natural_key(self.number)
+        super().save(*args, **kwargs)
+
+
 class Owner(models.Model):
     """A named officer or member of staff accountable for recommendations."""
 
@@ -58,11 +145,16 @@ class Plan(models.Model):
 
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=300)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="plans")
+    report = models.ForeignKey(
+        Report,
+        on_delete=models.PROTECT,
+        related_name="plans",
+        null=True,
+        blank=True,
+        help_text="The report the plan answers.",
+    )
     introduction = models.TextField(blank=True)
-    report_title = models.CharField("report title", max_length=300, blank=True)
-    report_publisher = models.CharField("publishing body", max_length=300, blank=True)
-    report_date = models.DateField("report published", null=True, blank=True)
-    complainant = models.CharField(max_length=300, blank=True)
     executive_lead = models.ForeignKey(
         Owner,
         verbose_name="strategic / executive lead",
@@ -97,11 +189,22 @@ class Plan(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("plan_table", args=[self.slug])
 
+    # What the plan answers, as pages and returns name it: the report's own details.
+    @property
+    def report_title(self) -> str:
+        return self.report.title if self.report_id else ""
 
-# A recommendation's number is part of its page's address, where a slash cannot stand.
-NUMBER_IN_ADDRESSES = RegexValidator(
-    r"^[^/]+$", 'A recommendation number cannot contain a slash ("/"): write 7.1 or 7-1.'
-)
+    @property
+    def report_publisher(self) -> str:
+        return self.report.publisher if self.report_id else ""
+
+    @property
+    def report_date(self):
+        return self.report.published if self.report_id else None
+
+    @property
+    def complainant(self) -> str:
+        return self.report.complainant if self.report_id else ""
 
 
 class RecommendationQuerySet(models.QuerySet):
@@ -150,6 +253,14 @@ class Recommendation(models.Model):
         related_name="recommendations",
         help_text="The accountable owner inside the force.",
     )
+    report_recommendation = models.ForeignKey(
+        ReportRecommendation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answers",
+        help_text="The report's recommendation of the same number; none for the force's own.",
+    )
     details = models.JSONField(
         "other details",
         default=dict,
@@ -194,6 +305,11 @@ class Recommendation(models.Model):
     @property
     def is_action(self) -> bool:
         return self.parent_id is not None
+
+    @property
+    def is_local(self) -> bool:
+        """The force's own: not one of the report's recommendations or sub-recommendations."""
+        return self.report_recommendation_id is None
 
 
 class ReportingPeriod(models.Model):

@@ -9,12 +9,15 @@ from django.utils import timezone
 
 from recommendations.choices import SignOff, Status
 from recommendations.models import (
+    Organisation,
     Owner,
     Plan,
     Recommendation,
+    Report,
     ReportingPeriod,
     StatusUpdate,
 )
+from recommendations.services import home_organisation
 
 PASSWORD = "a-long-test-password-1"
 
@@ -49,13 +52,33 @@ class OwnerFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"owner{n}@example.invalid")
 
 
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Example Force {n + 1}")
+    short_name = factory.Sequence(lambda n: f"EF{n + 1}")
+    code = factory.Sequence(lambda n: f"example-force-{n + 1}")
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Report
+        django_get_or_create = ("slug",)
+
+    slug = "super-complaint-report"
+    title = "Super-complaint investigation report"
+
+
 class PlanFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Plan
 
     slug = factory.Sequence(lambda n: f"plan-{n}")
     title = factory.Sequence(lambda n: f"Action plan {n}")
-    report_title = "Super-complaint investigation report"
+    organisation = factory.LazyFunction(home_organisation)
+    report = factory.SubFactory(ReportFactory)
     executive_lead = factory.SubFactory(OwnerFactory)
 
 

@@ -28,6 +28,7 @@ from recommendations.models import (
     ReportingPeriod,
     StatusUpdate,
 )
+from recommendations.services import home_organisation
 from tests.factories import (
     OwnerFactory,
     PeriodFactory,
@@ -344,7 +345,9 @@ def test_a_change_by_another_process_shows_on_the_next_request(
         rec = Recommendation.objects.get(plan=plan, number="10")
         rec.text = "Written elsewhere."
         rec.save()
-        new_plan = Plan(slug="elsewhere", title="Plan from elsewhere")
+        new_plan = Plan(
+            slug="elsewhere", title="Plan from elsewhere", organisation=home_organisation()
+        )
         new_plan.save()
 
     assert "Written elsewhere." in page(executive_browser, plan.get_absolute_url())

@@ -11,6 +11,13 @@ from .base import (
     WorkflowError,
 )
 from .deadlines import change_due_date
+from .organisations import (
+    create_organisation,
+    home_organisation,
+    link_to_report,
+    report_for,
+    set_organisation,
+)
 from .setup import (
     ADMIN_REASON,
     add_period,
@@ -53,11 +60,16 @@ __all__ = [
     "change_plan",
     "change_recommendation",
     "change_sign_off",
+    "create_organisation",
     "create_owner",
     "create_plan",
     "delete",
     "delete_update",
+    "home_organisation",
+    "link_to_report",
     "record_update",
     "remove_evidence",
+    "report_for",
     "save_import_mapping",
+    "set_organisation",
 ]

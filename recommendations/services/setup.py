@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..models import (
+    Organisation,
     Owner,
     Plan,
     Recommendation,
@@ -18,6 +19,7 @@ from ..models import (
 )
 from .base import _save
 from .deadlines import change_due_date
+from .organisations import home_organisation, link_to_report, report_for
 from .updates import delete_update
 
 
@@ -37,9 +39,32 @@ def create_owner(
     return owner
 
 
-def create_plan(*, by: AbstractBaseUser | None = None, reason: str = "", **fields) -> Plan:
-    """Create a plan; `fields` are Plan's own (slug, title, report_title, executive_lead...)."""
-    plan = Plan(**fields)
+REPORT_FIELDS = {
+    "report_title": "title",
+    "report_publisher": "publisher",
+    "report_date": "published",
+    "complainant": "complainant",
+}
+
+
+def create_plan(
+    *,
+    by: AbstractBaseUser | None = None,
+    reason: str = "",
+    organisation: Organisation | None = None,
+    **fields,
+) -> Plan:
+    """Create a plan; `fields` are Plan's own (slug, title, report, executive_lead...), or the
+    report's details as plans used to hold them (report_title, report_publisher, report_date,
+    complainant), which find or make the report. Without an organisation, the plan is the
+    deployment's own organisation's."""
+    described = {
+        REPORT_FIELDS[name]: fields.pop(name) for name in list(fields) if name in REPORT_FIELDS
+    }
+    if "report" not in fields:
+        title = described.pop("title", "") or fields.get("title", "")
+        fields["report"] = report_for(title=title, by=by, reason=reason, **described)
+    plan = Plan(organisation=organisation or home_organisation(), **fields)
     plan.full_clean()
     _save(plan, user=by, reason=reason)
     return plan
@@ -87,11 +112,14 @@ def add_recommendation(
     owner: Owner | None = None,
     parent: Recommendation | None = None,
     details: dict[str, str] | None = None,
+    local: bool = False,
     by: AbstractBaseUser | None = None,
     reason: str = "",
 ) -> Recommendation:
     """Add a recommendation with the report's own number; with `parent`, one of that
-    recommendation's sub-recommendations or actions ("7.1")."""
+    recommendation's sub-recommendations or actions ("7.1"). It is linked to the report's
+    recommendation of the same number (organisations.link_to_report) unless `local` says it
+    is the force's own."""
     if parent is not None and (parent.plan_id != plan.pk or parent.parent_id is not None):
         raise ValidationError(
             {"parent": "A sub-recommendation belongs to a recommendation of the same plan."}
@@ -107,6 +135,7 @@ def add_recommendation(
         details=details or {},
     )
     rec.full_clean()
+    link_to_report(rec, local=local, save=False, by=by)
     _save(rec, user=by, reason=reason)
     return rec
 

@@ -16,7 +16,8 @@ EDIT_REFUSED = (
 def plan_for(slug: str) -> Plan:
     """The plan with its leads, or 404."""
     return get_object_or_404(
-        Plan.objects.select_related("executive_lead", "operational_lead"), slug=slug
+        Plan.objects.select_related("executive_lead", "operational_lead", "report", "organisation"),
+        slug=slug,
     )
 
 

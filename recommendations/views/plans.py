@@ -84,7 +84,10 @@ def plan_table(request: HttpRequest, slug: str) -> HttpResponse:
 
     def render_body() -> str:
         whole = get_object_or_404(
-            Plan.objects.select_related("executive_lead", "operational_lead"), pk=plan.pk
+            Plan.objects.select_related(
+                "executive_lead", "operational_lead", "report", "organisation"
+            ),
+            pk=plan.pk,
         )
         form = PlanFilterForm(
             request.GET or None,

@@ -16,7 +16,7 @@ from ..models import Plan
 def public_plan(request: HttpRequest, slug: str) -> HttpResponse:
     """Approved content only; an unpublished or unknown plan is a 404, never a sign-in page."""
     plan = get_object_or_404(
-        Plan.objects.select_related("executive_lead", "operational_lead"),
+        Plan.objects.select_related("executive_lead", "operational_lead", "report", "organisation"),
         slug=slug,
         is_published=True,
     )

@@ -37,7 +37,8 @@ def _download(
 ) -> HttpResponse:
     permissions.require(permissions.can_export(request.user), NOT_ALLOWED)
     plan = get_object_or_404(
-        Plan.objects.select_related("executive_lead", "operational_lead"), slug=slug
+        Plan.objects.select_related("executive_lead", "operational_lead", "report", "organisation"),
+        slug=slug,
     )
     form = PlanFilterForm(
         request.GET, owners=Owner.objects.filter(recommendations__plan=plan).distinct()

@@ -52,7 +52,7 @@ from pypdf import PdfReader  # noqa: E402
 from simple_history.utils import bulk_create_with_history  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
-from recommendations import queries  # noqa: E402
+from recommendations import queries, services  # noqa: E402
 from recommendations.choices import SignOff, Status  # noqa: E402
 from recommendations.exports import common, pdf, xlsx  # noqa: E402
 from recommendations.models import (  # noqa: E402
@@ -84,6 +84,7 @@ def make_plan(size: int) -> Plan:
     approved-only reads need)."""
     owner = Owner.objects.create(name="Abbie Leeson", rank="D/Supt")
     plan = Plan.objects.create(
+        organisation=services.home_organisation(),
         slug=f"bench-{size}", title=f"Benchmark plan of {size}", executive_lead=owner
     )
     periods = [

@@ -61,7 +61,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         plan = (
-            Plan.objects.select_related("executive_lead", "operational_lead")
+            Plan.objects.select_related(
+                "executive_lead", "operational_lead", "report", "organisation"
+            )
             .filter(slug=options["slug"])
             .first()
         )

@@ -1,0 +1,118 @@
+"""Organisations and the reports their plans answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.text import slugify
+
+from ..models import Account, Organisation, Recommendation, Report, ReportRecommendation
+from .base import _save
+
+
+def home_organisation() -> Organisation:
+    """The deployment's own organisation, named by FORCE_NAME: plans and accounts made without
+    naming one belong to it."""
+    found = Organisation.objects.filter(name=settings.FORCE_NAME).first()
+    if found is not None:
+        return found
+    organisation = Organisation(name=settings.FORCE_NAME, code=_free_code(settings.FORCE_NAME))
+    _save(organisation, user=None, reason="The deployment's own organisation")
+    return organisation
+
+
+def _free_code(name: str) -> str:
+    base = slugify(name)[:36] or "organisation"
+    code, n = base, 2
+    while Organisation.objects.filter(code=code).exists():
+        code, n = f"{base}-{n}", n + 1
+    return code
+
+
+def create_organisation(
+    *, name: str, short_name: str = "", code: str = "", by: AbstractBaseUser | None = None
+) -> Organisation:
+    """Add an organisation (a force, or a national body)."""
+    organisation = Organisation(name=name, short_name=short_name, code=code or _free_code(name))
+    organisation.full_clean()
+    _save(organisation, user=by, reason="Organisation added")
+    return organisation
+
+
+def set_organisation(
+    *, user: AbstractBaseUser, organisation: Organisation, by: AbstractBaseUser | None = None
+) -> Account:
+    """Make `user` an account of `organisation`: they see and change its plans only."""
+    account = Account.objects.filter(user=user).first() or Account(user=user)
+    account.organisation = organisation
+    _save(account, user=by, reason=f"Account of {organisation}")
+    return account
+
+
+def report_for(
+    *,
+    title: str,
+    publisher: str = "",
+    published: dt.date | None = None,
+    complainant: str = "",
+    url: str = "",
+    by: AbstractBaseUser | None = None,
+    reason: str = "",
+) -> Report:
+    """The report of that title, publisher and date, made if there is none yet."""
+    found = Report.objects.filter(title=title, publisher=publisher, published=published).first()
+    if found is not None:
+        return found
+    base = slugify(title)[:90] or "report"
+    slug, n = base, 2
+    while Report.objects.filter(slug=slug).exists():
+        slug, n = f"{base[:85]}-{n}", n + 1
+    report = Report(
+        slug=slug,
+        title=title,
+        publisher=publisher,
+        published=published,
+        complainant=complainant,
+        url=url,
+    )
+    report.full_clean()
+    _save(report, user=by, reason=reason or "Report added")
+    return report
+
+
+def link_to_report(
+    recommendation: Recommendation,
+    *,
+    local: bool = False,
+    save: bool = True,
+    by: AbstractBaseUser | None = None,
+) -> None:
+    """Link a recommendation to its report's recommendation of the same number, so "7" means
+    the same in every plan answering the report.
+
+    A recommendation the report lacks becomes one of the report's (the first plan to answer a
+    report gives its recommendations), unless `local` says it is the force's own. A
+    sub-recommendation or action links only where the report has its number: otherwise it is
+    the force's own (a local action). With `save=False` the link is set on the unsaved
+    recommendation for its own first save.
+    """
+    report_id = recommendation.plan.report_id
+    if report_id is None or local:
+        return
+    found = ReportRecommendation.objects.filter(
+        report_id=report_id, number=recommendation.number
+    ).first()
+    if found is None and recommendation.parent_id is None:
+        found = ReportRecommendation(
+            report_id=report_id,
+            number=recommendation.number,
+            text=recommendation.text,
+            addressee=recommendation.addressee,
+        )
+        _save(found, user=by, reason="Recommendation of the report")
+    if found is not None and recommendation.report_recommendation_id != found.pk:
+        recommendation.report_recommendation = found
+        if save:
+            _save(recommendation, user=by, reason="Linked to the report's recommendation")
