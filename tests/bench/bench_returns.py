@@ -85,7 +85,9 @@ def make_plan(size: int) -> Plan:
     owner = Owner.objects.create(name="Abbie Leeson", rank="D/Supt")
     plan = Plan.objects.create(
         organisation=services.home_organisation(),
-        slug=f"bench-{size}", title=f"Benchmark plan of {size}", executive_lead=owner
+        slug=f"bench-{size}",
+        title=f"Benchmark plan of {size}",
+        executive_lead=owner,
     )
     periods = [
         ReportingPeriod.objects.create(plan=plan, label=label, position=position)
