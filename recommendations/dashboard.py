@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.core.paginator import Page
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
 from .choices import (
@@ -190,12 +190,12 @@ def _links_to(anchor: str) -> dict[str, str]:
     return dict.fromkeys(names, anchor)
 
 
-def _counts_by_plan(on: dt.date) -> dict[int, Summary]:
+def _counts_by_plan(on: dt.date, plans: QuerySet[Plan]) -> dict[int, Summary]:
     """Per plan id, its figures, from where each recommendation stands (its actions counted
     in, by the rules in progress.py that the plan table applies too): one query, whatever
     the number of plans."""
     counts: dict[int, Summary] = {}
-    for plan_id, standings in standings_by_plan(None, on).items():
+    for plan_id, standings in standings_by_plan(None, on, plans=plans).items():
         summary = counts[plan_id] = Summary(plan=None, total=len(standings.recommendations))
         summary.actions = standings.actions.reporting
         summary.actions_finished = standings.actions.finished
@@ -242,11 +242,14 @@ def _with_latest_period(plans):
 # ---------------------------------------------------------------------------- recent activity
 
 
-def recent_activity(limit: int = ACTIVITY_LIMIT) -> list[Change]:
+def recent_activity(
+    limit: int = ACTIVITY_LIMIT, *, organisation_id: int | None = None
+) -> list[Change]:
     """The latest changes people can see to recommendations, actions, their updates (a moved
     deadline included) and evidence, newest first, described as the recommendation page's
-    history describes them. A fixed number of queries (history.latest_changes)."""
-    return latest_changes(limit)
+    history describes them; only one organisation's plans, if given. A fixed number of
+    queries (history.latest_changes)."""
+    return latest_changes(limit, organisation_id=organisation_id)
 
 
 # ---------------------------------------------------------------------------- the page
@@ -255,18 +258,24 @@ OVERALL_ANCHOR = "#by-plan"
 
 
 def dashboard(
-    on: dt.date | None = None, *, page: str | int | None = None, per_page: int = PLANS_PER_PAGE
+    on: dt.date | None = None,
+    *,
+    page: str | int | None = None,
+    per_page: int = PLANS_PER_PAGE,
+    organisation_id: int | None = None,
 ) -> Dashboard:
-    """The dashboard in a fixed number of queries, however many plans and recommendations.
+    """The dashboard in a fixed number of queries, however many plans and recommendations:
+    every organisation's plans, or with `organisation_id` that organisation's only.
 
-    The overall figures count every plan; the comparison and the sections per plan show one
-    page of plans (`per_page=0`: all of them).
+    The overall figures count every plan shown; the comparison and the sections per plan show
+    one page of plans (`per_page=0`: all of them).
     """
     on = on or today()
-    counts = _counts_by_plan(on)
-    plans_page = plan_page(
-        page, per_page=per_page, plans=_with_latest_period(plans_in_title_order())
-    )
+    plans = plans_in_title_order()
+    if organisation_id is not None:
+        plans = plans.filter(organisation_id=organisation_id)
+    counts = _counts_by_plan(on, plans)
+    plans_page = plan_page(page, per_page=per_page, plans=_with_latest_period(plans))
     plans = [_summary(plan, counts.get(plan.pk)) for plan in plans_page.object_list]
     progress = statuses_by_period([summary.plan.pk for summary in plans])
     for summary in plans:
@@ -280,5 +289,9 @@ def dashboard(
     else:
         overall = _overall(list(counts.values()), anchor=OVERALL_ANCHOR)
     return Dashboard(
-        plans=plans, overall=overall, activity=recent_activity(), on=on, page=plans_page
+        plans=plans,
+        overall=overall,
+        activity=recent_activity(organisation_id=organisation_id),
+        on=on,
+        page=plans_page,
     )

@@ -112,12 +112,16 @@ class PlanStandings:
     actions: progress.ActionCounts = field(default_factory=progress.ActionCounts)
 
 
-def standings_by_plan(plan_ids: list[int] | None, on: dt.date) -> dict[int, PlanStandings]:
-    """Per plan (by default every plan), where each of its recommendations stands, actions
-    counted in, by the rules in progress.py: one query."""
+def standings_by_plan(
+    plan_ids: list[int] | None, on: dt.date, *, plans: QuerySet[Plan] | None = None
+) -> dict[int, PlanStandings]:
+    """Per plan (by default every plan, or those of `plans`), where each of its
+    recommendations stands, actions counted in, by the rules in progress.py: one query."""
     recommendations = Recommendation.objects.all()
     if plan_ids is not None:
         recommendations = recommendations.filter(plan_id__in=plan_ids)
+    if plans is not None:
+        recommendations = recommendations.filter(plan__in=plans.values("pk"))
     facts_by_plan: dict[int, list[progress.Facts]] = defaultdict(list)
     for item in item_facts(recommendations):
         facts_by_plan[item.plan_id].append(item)

@@ -367,11 +367,25 @@ def paginate(entries: list, page_number, per_page: int = 25) -> Page:
 # ---------------------------------------------------------------------------- every plan
 
 
-def _newest_rows(model: type[Model], size: int) -> tuple[list, set[int]]:
-    """The newest `size` history rows of a model (their history ids: the second value), with
-    the row before each of the same object, to compare them with: one query."""
+# How each kind's history rows lead to the organisation whose plan they belong to.
+ORGANISATION_OF = {
+    Recommendation: "plan__organisation_id",
+    StatusUpdate: "recommendation__plan__organisation_id",
+    Evidence: "update__recommendation__plan__organisation_id",
+}
+
+
+def _newest_rows(
+    model: type[Model], size: int, organisation_id: int | None = None
+) -> tuple[list, set[int]]:
+    """The newest `size` history rows of a model (their history ids: the second value), of
+    one organisation's plans if given, with the row before each of the same object, to
+    compare them with: one query."""
     history = model.history
-    newest = history.order_by("-history_date", "-history_id").values("history_id")[:size]
+    mine = history.all()
+    if organisation_id is not None:
+        mine = mine.filter(**{ORGANISATION_OF[model]: organisation_id})
+    newest = mine.order_by("-history_date", "-history_id").values("history_id")[:size]
     earlier = (
         history.filter(id=OuterRef("id"))
         .filter(
@@ -392,17 +406,18 @@ def _newest_rows(model: type[Model], size: int) -> tuple[list, set[int]]:
     return rows, {row.history_id for row in rows[:size]}
 
 
-def latest_changes(limit: int) -> list[Change]:
+def latest_changes(limit: int, *, organisation_id: int | None = None) -> list[Change]:
     """The latest changes people can see to recommendations, updates and evidence across
-    every plan, newest first, each naming its plan: a fixed number of queries, whatever the
-    number of plans and the depth of their history.
+    every plan (or one organisation's plans), newest first, each naming its plan: a fixed
+    number of queries, whatever the number of plans and the depth of their history.
 
     Up to three times `limit` of the newest rows of each kind are read, so that `limit`
     changes remain after the saves that changed nothing people see are left out.
     """
     size = 3 * limit
     (recs, rec_rows), (updates, update_rows), (evidence, evidence_rows) = (
-        _newest_rows(model, size) for model in (Recommendation, StatusUpdate, Evidence)
+        _newest_rows(model, size, organisation_id)
+        for model in (Recommendation, StatusUpdate, Evidence)
     )
     # What each piece of evidence belonged to, removed updates included.
     refs = {

@@ -89,15 +89,22 @@ def site_token() -> str | None:
 
 
 def rights(user) -> tuple[str, ...]:
-    """What the user may do, as far as a cached body can show it: their roles."""
-    return tuple(sorted(permissions.roles_of(user)))
+    """What the user may do and see, as far as a cached body can show it: their roles, their
+    organisation and whether they see every organisation's plans."""
+    return (
+        *sorted(permissions.roles_of(user)),
+        f"organisation={permissions.organisation_id_of(user)}",
+        f"scope={permissions.scope(user)}",
+        f"superuser={user.is_superuser}",
+    )
 
 
-def rights_context(user) -> dict[str, object]:
-    """The only facts about the user a body template is given."""
+def rights_context(user, plan: Plan | None = None) -> dict[str, object]:
+    """The only facts about the user a body template is given: for a plan's page, what they
+    may do to that plan."""
     return {
-        "user_is_executive": permissions.is_executive(user),
-        "user_is_administrator": permissions.is_administrator(user),
+        "user_is_executive": permissions.can_sign_off(user, plan),
+        "user_is_administrator": permissions.can_manage(user, plan),
     }
 
 

@@ -1,15 +1,19 @@
-"""The Administrator role and the Django admin, kept in step.
+"""The Administrator role and the Django admin, kept in step; and every new account in an
+organisation.
 
 Administrators set plans up in the Django admin, which lets in staff accounts only and checks
 each model permission. So an account joining the Administrator group becomes staff (and stops
 being staff when it leaves, unless it is a superuser), and after every `migrate` the group holds
 every permission on this app's and the accounts' models, including models added since the roles
 were first created.
+
+An account made anywhere (the admin, `createsuperuser`, single sign-on) belongs to the
+deployment's own organisation until an administrator moves it (services.set_organisation).
 """
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.db.models.signals import m2m_changed, post_migrate
+from django.db.models.signals import m2m_changed, post_migrate, post_save
 
 from .permissions import ADMINISTRATOR
 
@@ -54,7 +58,18 @@ def _groups_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None
         )
 
 
+def _account_for_new_user(sender, instance, created, raw=False, **kwargs) -> None:
+    if not created or raw:
+        return
+    from .services.organisations import home_organisation, set_organisation
+
+    set_organisation(user=instance, organisation=home_organisation())
+
+
 def connect() -> None:
+    post_save.connect(
+        _account_for_new_user, sender=get_user_model(), dispatch_uid="account-for-new-user"
+    )
     post_migrate.connect(grant_administrator_permissions, dispatch_uid="administrator-permissions")
     m2m_changed.connect(
         _groups_changed,

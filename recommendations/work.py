@@ -19,6 +19,7 @@ from . import progress
 from .choices import SignOff
 from .figures import item_facts
 from .models import Recommendation, ReportingPeriod, StatusUpdate
+from .permissions import own_plans
 
 
 @dataclass
@@ -51,7 +52,9 @@ class MyWork:
 
 def owned_by(user: AbstractBaseUser) -> QuerySet[Recommendation]:
     """The recommendations and actions whose progress the user writes as an owner."""
-    return Recommendation.objects.filter(Q(owner__user=user) | Q(parent__owner__user=user))
+    return Recommendation.objects.filter(
+        Q(owner__user=user) | Q(parent__owner__user=user), plan__in=own_plans(user)
+    )
 
 
 def _order(rec: Recommendation) -> tuple:
@@ -170,10 +173,11 @@ class Awaiting:
 
 
 def sign_off_queue(user: AbstractBaseUser) -> list[Awaiting]:
-    """Every update awaiting sign-off, oldest plan and number first, in one query."""
-    waiting = StatusUpdate.objects.filter(sign_off=SignOff.SUBMITTED).select_related(
-        "recommendation__plan", "period", "author", "changed_by"
-    )
+    """Every update awaiting sign-off in the plans the user may change, oldest plan and
+    number first, in one query."""
+    waiting = StatusUpdate.objects.filter(
+        sign_off=SignOff.SUBMITTED, recommendation__plan__in=own_plans(user)
+    ).select_related("recommendation__plan", "period", "author", "changed_by")
     items = [
         Awaiting(update, user.pk not in {update.author_id, update.changed_by_id})
         for update in waiting

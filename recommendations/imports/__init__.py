@@ -40,6 +40,7 @@ from .preview import (
 )
 
 if TYPE_CHECKING:
+    from ..models import Organisation
     from .formats import Source
 
 __all__ = [
@@ -87,12 +88,15 @@ def read_plan(
     slug: str = "",
     mapping: Mapping | None = None,
     into_existing: bool = False,
+    organisation: Organisation | None = None,
 ) -> ImportPreview:
     """Read a plan from a file's bytes without writing anything.
 
     `title` and `slug`, when given, win over the file's own. `mapping` (a saved or edited
     one) overrides the guessed meaning of every column and status word it names. With
-    `into_existing`, a plan that has `slug` already is filled or updated (see save).
+    `into_existing`, a plan that has `slug` already is filled or updated (see save). With
+    `organisation`, the plan is that organisation's: a new one is made for it, and another
+    organisation's plan is refused.
     """
     from . import formats
 
@@ -107,7 +111,12 @@ def read_plan(
             preview.problems.append(Problem(str(error)))
             return preview
         return preview_source(
-            source, title=title, slug=slug, mapping=mapping, into_existing=into_existing
+            source,
+            title=title,
+            slug=slug,
+            mapping=mapping,
+            into_existing=into_existing,
+            organisation=organisation,
         )
 
 
@@ -132,11 +141,14 @@ def preview_source(
     slug: str = "",
     mapping: Mapping | None = None,
     into_existing: bool = False,
+    organisation: Organisation | None = None,
 ) -> ImportPreview:
     """The preview of a source already read into sheets (see read_plan)."""
     from .save import check_against_database
 
-    preview = ImportPreview(filename=source.filename, file_format=source.file_format)
+    preview = ImportPreview(
+        filename=source.filename, file_format=source.file_format, organisation=organisation
+    )
     try:
         with _no_cycle_collection():
             _Builder(preview, source, mapping).build()

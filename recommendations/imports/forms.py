@@ -51,6 +51,12 @@ class ImportUploadForm(forms.Form):
         "it is made from the title.",
     )
 
+    def __init__(self, *args, plans=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if plans is not None:
+            # Only plans the administrator may change are offered (and accepted).
+            self.fields["plan"].queryset = plans.order_by("title")
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > formats.MAX_FILE_BYTES:

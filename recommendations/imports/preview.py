@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils import get_column_letter
 
 from ..choices import status_label
-from ..models import Owner, Plan
+from ..models import Organisation, Owner, Plan
 
 
 @dataclass(frozen=True)
@@ -212,6 +212,9 @@ class ImportPreview:
     # An existing plan: "fill" gives an empty plan its recommendations; "update" adds or
     # changes the updates of a plan that has them, touching nothing else.
     existing_plan: Plan | None = None
+    # Whose plan it is: a new plan is made for it, another organisation's plan is refused
+    # (None: any plan; a new one is the deployment's own organisation's).
+    organisation: Organisation | None = None
     mode: str = "new"  # "new" | "fill" | "update"
     changes: list[Change] = field(default_factory=list)
 

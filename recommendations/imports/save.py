@@ -50,6 +50,15 @@ def check_against_database(preview: ImportPreview, *, into_existing: bool = Fals
 def _check_plan(preview: ImportPreview, *, into_existing: bool) -> None:
     preview.slug = preview.slug or slugify(preview.title)[:100].strip("-")
     existing = Plan.objects.filter(slug=preview.slug).first() if preview.slug else None
+    theirs = preview.organisation
+    if existing is not None and theirs is not None and existing.organisation_id != theirs.pk:
+        preview.problems.append(
+            Problem(
+                f'The address "{preview.slug}" belongs to a plan of another organisation, not '
+                f"{theirs}'s. Choose another address."
+            )
+        )
+        return
     if existing is not None and into_existing:
         preview.existing_plan = existing
         preview.title = existing.title
@@ -318,6 +327,7 @@ def _save_plan(preview: ImportPreview, *, by: AbstractBaseUser | None) -> Plan:
         plan = services.create_plan(
             by=by,
             reason=writer.reason,
+            organisation=preview.organisation,
             slug=preview.slug,
             title=preview.title,
             introduction=preview.introduction,

@@ -19,7 +19,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     number, per_page = paging.page_choice(request)
 
     def render_body() -> str:
-        dashboard = selectors.dashboard(page=number, per_page=per_page)
+        dashboard = selectors.dashboard(
+            page=number, per_page=per_page, organisation_id=permissions.scope(user)
+        )
         context = {
             "dashboard": dashboard,
             "pagination": paging.pagination(dashboard.page, show_all=not per_page),

@@ -24,6 +24,7 @@ def due_date_edit(request: HttpRequest, slug: str, number: str) -> HttpResponse:
         permissions.can_manage(request.user), "Only administrators may move a due date."
     )
     plan, recommendation = recommendation_for(request, slug, number)
+    permissions.require(permissions.can_manage(request.user, plan), permissions.READ_ONLY)
     form = DueDateForm(
         request.POST or None,
         initial={"version": recommendation.version, "new_date": recommendation.due_date},

@@ -56,20 +56,23 @@ def evidence_upload(request: HttpRequest, slug: str, number: str, period_id: int
     )
 
 
-def _get_evidence(slug: str, evidence_id: int) -> Evidence:
+def _get_evidence(request: HttpRequest, slug: str, evidence_id: int) -> Evidence:
+    """The evidence, if it belongs to a plan the user may see; else 404."""
+    permissions.require(permissions.can_view_plans(request.user), NOT_ALLOWED)
     return get_object_or_404(
         Evidence.objects.select_related(
             "update__period", "update__recommendation__plan", "update__recommendation__owner"
         ),
         pk=evidence_id,
         update__recommendation__plan__slug=slug,
+        update__recommendation__plan__in=permissions.visible_plans(request.user),
     )
 
 
 @require_GET
 def evidence_download(request: HttpRequest, slug: str, evidence_id: int) -> FileResponse:
     permissions.require(permissions.can_view_plans(request.user), permissions.NO_ROLE)
-    evidence = _get_evidence(slug, evidence_id)
+    evidence = _get_evidence(request, slug, evidence_id)
     try:
         handle = evidence.file.open("rb")
     except (FileNotFoundError, ValueError):
@@ -89,7 +92,7 @@ def evidence_download(request: HttpRequest, slug: str, evidence_id: int) -> File
 
 @require_http_methods(["GET", "POST"])
 def evidence_remove(request: HttpRequest, slug: str, evidence_id: int) -> HttpResponse:
-    evidence = _get_evidence(slug, evidence_id)
+    evidence = _get_evidence(request, slug, evidence_id)
     update = evidence.update
     permissions.require(
         permissions.can_edit_update(request.user, update.recommendation), NOT_ALLOWED

@@ -27,7 +27,7 @@ from ..imports import (
 )
 from ..imports.forms import ImportUploadForm, MappingForm
 from ..imports.save import changes_digest, save_plan
-from ..models import Plan
+from ..models import Organisation, Plan
 
 NOT_ALLOWED = "Only administrators may import plans."
 MAPPING_FIELDS = ("column_", "period_", "status_")
@@ -35,6 +35,14 @@ EXPIRED = (
     "That preview has expired or another upload replaced it. Nothing was saved: upload the "
     "file again."
 )
+
+
+def _organisation(request: HttpRequest) -> Organisation | None:
+    """Whose plans the import may make or change: the administrator's organisation (any, and
+    new plans the deployment's own, for a superuser)."""
+    if request.user.is_superuser:
+        return None
+    return Organisation.objects.filter(pk=permissions.organisation_id_of(request.user)).first()
 
 
 def _remember(request: HttpRequest, details: dict, preview: ImportPreview) -> None:
@@ -57,7 +65,8 @@ def _preview_page(
         "token": details["token"] if details else "",
         "mapping_form": form or MappingForm(preview=preview),
         "upload_form": ImportUploadForm(
-            initial={"title": preview.title, "slug": preview.slug, "plan": preview.existing_plan}
+            initial={"title": preview.title, "slug": preview.slug, "plan": preview.existing_plan},
+            plans=permissions.own_plans(request.user),
         ),
     }
     return render(request, "recommendations/import_preview.html", context, status=status)
@@ -66,8 +75,11 @@ def _preview_page(
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     permissions.require(permissions.can_import(request.user), NOT_ALLOWED)
-    initial = {"plan": Plan.objects.filter(slug=request.GET.get("plan", "")).first()}
-    form = ImportUploadForm(request.POST or None, request.FILES or None, initial=initial)
+    plans = permissions.own_plans(request.user)
+    initial = {"plan": plans.filter(slug=request.GET.get("plan", "")).first()}
+    form = ImportUploadForm(
+        request.POST or None, request.FILES or None, initial=initial, plans=plans
+    )
     if request.method == "POST" and form.is_valid():
         plan: Plan | None = form.cleaned_data["plan"]
         details = {
@@ -85,6 +97,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             slug=details["slug"],
             mapping=saved,
             into_existing=details.get("into", False),
+            organisation=_organisation(request),
         )
         details = pending.keep(request.session, form.file_bytes, details)
         _remember(request, details, preview)
@@ -130,6 +143,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             slug=details["slug"],
             mapping=mapping,
             into_existing=details.get("into", False),
+            organisation=_organisation(request),
         )
 
     last = Mapping.from_dict(details["mapping"]) if details.get("mapping") else None

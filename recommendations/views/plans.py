@@ -22,6 +22,7 @@ from ..models import Evidence, Owner, Plan, ReportingPeriod, StatusUpdate
 from . import paging
 from .lookups import recommendation_for
 
+SUBMIT_REFUSED = "Only the lead who owns this recommendation may submit its update."
 CONFLICT_MESSAGE = (
     "Someone else saved this update while you were editing it. Nothing of yours has been "
     "saved: compare their version with yours below, then save again."
@@ -41,7 +42,8 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     number, per_page = paging.page_choice(request)
 
     def render_body() -> str:
-        page = figures.plan_page(number, per_page=per_page)
+        plans = permissions.visible_plans(request.user, figures.plans_in_title_order())
+        page = figures.plan_page(number, per_page=per_page, plans=plans)
         context = {
             "plans": figures.plans_with_summary(list(page.object_list)),
             "pagination": paging.pagination(page, show_all=not per_page),
@@ -69,7 +71,12 @@ def plan_table(request: HttpRequest, slug: str) -> HttpResponse:
     # Only what the page around the body shows, and the plan's revision token: a cached body
     # needs nothing else, and a body rendered afresh loads the plan whole.
     plan = get_object_or_404(
-        Plan.objects.select_related("revision").only("pk", "slug", "title", "revision__token"),
+        permissions.visible_plans(
+            request.user,
+            Plan.objects.select_related("revision").only(
+                "pk", "slug", "title", "organisation_id", "revision__token"
+            ),
+        ),
         slug=slug,
     )
     form_fields = PlanFilterForm.base_fields
@@ -103,7 +110,7 @@ def plan_table(request: HttpRequest, slug: str) -> HttpResponse:
             "as_at_max": mark_safe(AS_AT_MAX),  # our own marker
             "progress": figures.statuses_by_period([whole.pk]).get(whole.pk, []),
         }
-        context |= page_cache.rights_context(request.user)
+        context |= page_cache.rights_context(request.user, whole)
         return render_to_string("recommendations/_plan_table_body.html", context)
 
     return page_cache.page(
@@ -139,7 +146,7 @@ def _recommendation_page(
         list(updates.values()),
         Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
     )
-    can_sign_off = permissions.can_sign_off(request.user)
+    can_sign_off = permissions.can_sign_off(request.user, plan)
 
     def review_form(update: StatusUpdate | None) -> ReviewForm | None:
         if not (can_sign_off and update and update.sign_off == SignOff.SUBMITTED):
@@ -180,7 +187,7 @@ def _recommendation_page(
             "due_date_changes": recommendation.due_date_changes.select_related("changed_by"),
             "evidence_hint": evidence_hint(),
             "can_edit": can_edit,
-            "can_manage": permissions.can_manage(request.user),
+            "can_manage": permissions.can_manage(request.user, plan),
             "refused": refused,
         },
         status=status,
@@ -277,14 +284,12 @@ def update_edit(request: HttpRequest, slug: str, number: str, period_id: int) ->
 
 @require_POST
 def update_sign_off(request: HttpRequest, slug: str, number: str, period_id: int) -> HttpResponse:
-    plan, recommendation = recommendation_for(request, slug, number)
-    update = get_object_or_404(StatusUpdate, recommendation=recommendation, period_id=period_id)
     action = request.POST.get("action")
+    refusal = SUBMIT_REFUSED if action == "submit" else permissions.SIGN_OFF_ONLY
+    plan, recommendation = recommendation_for(request, slug, number, refusal=refusal)
+    update = get_object_or_404(StatusUpdate, recommendation=recommendation, period_id=period_id)
     if action == "submit":
-        permissions.require(
-            permissions.can_edit_update(request.user, recommendation),
-            "Only the lead who owns this recommendation may submit its update.",
-        )
+        permissions.require(permissions.can_edit_update(request.user, recommendation), refusal)
         try:
             services.change_sign_off(update=update, to=SignOff.SUBMITTED, by=request.user)
         except services.WorkflowError as error:
@@ -296,7 +301,7 @@ def update_sign_off(request: HttpRequest, slug: str, number: str, period_id: int
         return redirect(recommendation)
     if action not in ("approve", "return"):
         raise Http404("Unknown sign-off action.")
-    permissions.require(permissions.can_sign_off(request.user), permissions.SIGN_OFF_ONLY)
+    permissions.require(permissions.can_sign_off(request.user, plan), permissions.SIGN_OFF_ONLY)
     target = SignOff.APPROVED if action == "approve" else SignOff.RETURNED
     form = ReviewForm(request.POST, period_id=update.period_id, returning=action == "return")
     if form.is_valid():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
@@ -15,6 +15,7 @@ from .. import permissions
 from ..exports import common, pdf, xlsx
 from ..forms import PlanFilterForm
 from ..models import Owner, Plan
+from .lookups import plan_for
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
@@ -35,11 +36,9 @@ def _download(
     content_type: str,
     writer: Callable[[common.PlanReturn], bytes],
 ) -> HttpResponse:
-    permissions.require(permissions.can_export(request.user), NOT_ALLOWED)
-    plan = get_object_or_404(
-        Plan.objects.select_related("executive_lead", "operational_lead", "report", "organisation"),
-        slug=slug,
-    )
+    permissions.require(permissions.can_view_plans(request.user), NOT_ALLOWED)
+    plan = plan_for(request, slug)
+    permissions.require(permissions.can_export(request.user, plan), NOT_ALLOWED)
     form = PlanFilterForm(
         request.GET, owners=Owner.objects.filter(recommendations__plan=plan).distinct()
     )

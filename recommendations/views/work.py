@@ -45,7 +45,11 @@ def sign_off_queue(request: HttpRequest) -> HttpResponse:
 def queue_decide(request: HttpRequest, update_id: int) -> HttpResponse:
     """Approve, or return with a comment, from the queue; back to the queue either way."""
     permissions.require(permissions.can_sign_off(request.user), permissions.SIGN_OFF_ONLY)
-    update = get_object_or_404(StatusUpdate.objects.select_related("period"), pk=update_id)
+    update = get_object_or_404(
+        StatusUpdate.objects.select_related("period"),
+        pk=update_id,
+        recommendation__plan__in=permissions.own_plans(request.user),
+    )
     action = request.POST.get("action")
     if action not in ("approve", "return"):
         raise Http404("Unknown sign-off action.")
