@@ -214,14 +214,37 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Sign-in throttling: after 5 failures for one username from one address, refuse for 15 minutes.
+
+def client_address_settings(proxy_count: int) -> tuple[int | None, tuple[str, ...]]:
+    """django-ipware's proxy count and headers for `proxy_count` proxies in front of us.
+
+    With none, the socket's address is the client's and forwarded headers (which anyone can
+    send) are ignored. Behind proxies, each appends the address it saw to X-Forwarded-For, so
+    the client is the entry `proxy_count` from the right: the last proxy is the socket, the
+    others are the entries after the client (ipware's count); anything a client wrote further
+    left is ignored.
+    """
+    if proxy_count <= 0:
+        return None, ("REMOTE_ADDR",)
+    return proxy_count - 1, ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+
+# Sign-in throttling: after 5 failures for one username from one address, or 20 from one
+# address across usernames (password spraying), refuse for 15 minutes. The address limit is
+# higher because a force's staff often reach the tracker from one address.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+SIGN_IN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("SIGN_IN_ADDRESS_FAILURE_LIMIT", 20))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", 15)))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "actionplan.auth_backends.SignInAttempts"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0)) or None
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
+AXES_IPWARE_PROXY_COUNT, AXES_IPWARE_META_PRECEDENCE_ORDER = client_address_settings(PROXY_COUNT)
+# A client may write its own entries before the proxies': take the one the proxies vouch for
+# rather than refusing a chain longer than the proxies make.
+IPWARE_STRICT = False
 AXES_VERBOSE = False
 
 if not DEBUG:
