@@ -1,9 +1,10 @@
-"""Session expiry after inactivity, without writing the session on every request."""
+"""Request-wide rules: session expiry after inactivity, signed-in pages kept by no cache."""
 
 import time
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 REFRESH_AFTER_SECONDS = 60
 
@@ -27,3 +28,24 @@ class IdleSessionTimeoutMiddleware:
                 session["_refreshed_at"] = now
                 session.set_expiry(settings.SESSION_IDLE_SECONDS)
         return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Marks every response to a signed-in user `no-store, private`.
+
+    Signed-in pages show what the user may see, their name and a CSRF token: neither the
+    browser (its back button, a shared computer) nor a proxy may keep them. Pages for anonymous
+    visitors (the public plan page) keep whatever caching they set, static files are served
+    before this runs, and the tracker's own page cache is on the server, keyed by role, so it is
+    unaffected.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
