@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything reads it.
+    "recommendations.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -165,6 +167,17 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Largest evidence file accepted, in bytes (10 MB unless set).
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
+
+# Largest request body accepted, in bytes: the largest evidence file (or a 5 MB import) and the
+# form around it. Larger bodies are refused with 413 before they are read
+# (RequestSizeLimitMiddleware); the proxy in front should refuse them first with the same limit.
+MAX_REQUEST_BYTES = int(
+    os.environ.get("MAX_REQUEST_BYTES", max(EVIDENCE_MAX_BYTES, 5 * 1024 * 1024) + 1024 * 1024)
+)
+# Form fields other than files are held in memory up to this much in all (Django's default,
+# stated); uploaded files above this size are streamed to a temporary file, not held in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # What the force calls itself on returns, and the protective marking printed on them.
 FORCE_NAME = os.environ.get("FORCE_NAME", "Hampshire and Isle of Wight Constabulary")
