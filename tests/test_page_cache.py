@@ -594,3 +594,32 @@ def test_a_new_owner_replaces_the_tokens():
     before = page_cache.site_token()
     OwnerFactory(name="Someone new")
     assert page_cache.site_token() != before
+
+
+# ---------------------------------------------------------------------------- the migration
+
+BEFORE_MARKS = [("recommendations", "0010_approved_version_in_force")]
+WITH_MARKS = [("recommendations", "0011_site_revision_marks")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_one_site_token_row_is_kept_and_new_marks_number_after_it():
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_MARKS)
+    try:
+        old = executor.loader.project_state(BEFORE_MARKS).apps
+        OldSiteRevision = old.get_model("recommendations", "SiteRevision")
+        OldSiteRevision.objects.all().delete()
+        OldSiteRevision.objects.create(id=1, token="kept-token")
+        executor = MigrationExecutor(connection)
+        executor.migrate(WITH_MARKS)
+        new = executor.loader.project_state(WITH_MARKS).apps
+        SiteRevision = new.get_model("recommendations", "SiteRevision")
+        assert list(SiteRevision.objects.values_list("pk", "token")) == [(1, "kept-token")]
+        added = SiteRevision.objects.create(token="next")
+        assert added.pk > 1
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
