@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "recommendations",
 ]
 
@@ -199,6 +201,20 @@ CACHES = {
 }
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 
+# Background work (django-tasks with its database backend, run by `manage.py db_worker`):
+# large returns (recommendations/exports/jobs.py), and reminders when a timer enqueues them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A return is made by the worker when its plan holds more than this many recommendation rows
+# plus updates (about two seconds of work on one core); smaller ones are made in the request.
+# A negative value makes every return of that format in the request.
+RETURN_WORKER_PDF_SIZE = int(os.environ.get("RETURN_WORKER_PDF_SIZE", 100))
+RETURN_WORKER_XLSX_SIZE = int(os.environ.get("RETURN_WORKER_XLSX_SIZE", 12_000))
+# Finished returns are kept (MEDIA_ROOT/returns/, never served directly) for this many days at
+# most, and less once the plan changes.
+RETURNS_KEEP_DAYS = int(os.environ.get("RETURNS_KEEP_DAYS", 7))
+# /healthz reports the queue as failing when a task has waited longer than this for a worker.
+HEALTH_QUEUE_MAX_WAIT_SECONDS = int(os.environ.get("HEALTH_QUEUE_MAX_WAIT_SECONDS", 600))
+
 # ---------------------------------------------------------------------------- security
 
 # Sessions end after this long without activity (see IdleSessionTimeoutMiddleware).
@@ -266,6 +282,8 @@ if not DEBUG:
     if os.environ.get("SECURE_PROXY_SSL_HEADER"):
         SECURE_PROXY_SSL_HEADER = (os.environ["SECURE_PROXY_SSL_HEADER"], "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers check /healthz over plain HTTP from inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31_536_000))
