@@ -140,7 +140,7 @@ def return_progress(request: HttpRequest, slug: str, task_id) -> HttpResponse:
         "task_id": task_id,
         "again": f"{again}?{urlencode(found.job.query)}" if found.job.query else again,
     }
-    return _private(render(request, "returns/progress.html", context))
+    return _private(render(request, "recommendations/return_progress.html", context))
 
 
 @require_GET
