@@ -4,6 +4,7 @@ Production (DEBUG off) refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 """
 
 import datetime as dt
+import hashlib
 import os
 from pathlib import Path
 
@@ -187,18 +188,52 @@ PROTECTIVE_MARKING = os.environ.get("PROTECTIVE_MARKING", "OFFICIAL")
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
-# Rendered page bodies (recommendations/page_cache.py), in each server process's memory. They
-# are keyed by revision tokens kept in the database, so a change shows in every process at
-# once. PAGE_CACHE=off renders every page afresh. With a cache shared between releases (Redis,
-# memcached), give each release its own KEY_PREFIX: a body is only as current as its template.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "actionplan-pages",
-        "TIMEOUT": 24 * 60 * 60,
-        "OPTIONS": {"MAX_ENTRIES": 300},
+
+def release_fingerprint() -> str:
+    """A digest of what renders a page (code, templates, static files, pinned libraries): the
+    same on every server of a release, different for the next release."""
+    digest = hashlib.sha256()
+    paths = [BASE_DIR / "requirements.lock"]
+    for folder in ("actionplan", "recommendations", "templates", "static"):
+        found = (BASE_DIR / folder).rglob("*")
+        paths += sorted(path for path in found if "__pycache__" not in path.parts)
+    for path in paths:
+        if path.is_file():
+            digest.update(path.relative_to(BASE_DIR).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+# Rendered page bodies (recommendations/page_cache.py), keyed by revision tokens kept in the
+# database, so a change shows on every server at once. With REDIS_URL (redis://host:6379/0)
+# every server and process shares them; without it each process keeps its own. A cache that
+# fails is a miss: pages are rendered afresh, never refused. Keys start with CACHE_KEY_PREFIX,
+# by default a digest of the release, so a release never serves a body its predecessor
+# rendered. Sessions stay in the database and sign-in failures are counted there (django-axes'
+# database handler, below): both are shared by every server, with or without Redis.
+# PAGE_CACHE=off renders every page afresh.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "TIMEOUT": 24 * 60 * 60,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "").strip()
+            or f"actionplan-{release_fingerprint()}",
+            # A cache that does not answer at once is treated as down, not waited for.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "actionplan-pages",
+            "TIMEOUT": 24 * 60 * 60,
+            "OPTIONS": {"MAX_ENTRIES": 300},
+        }
+    }
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 
 # Background work (django-tasks with its database backend, run by `manage.py db_worker`):
