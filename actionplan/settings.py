@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from actionplan import oidc_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -66,12 +68,17 @@ MIDDLEWARE = [
     "recommendations.middleware.IdleSessionTimeoutMiddleware",
     "recommendations.middleware.PrivatePagesMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After CSPMiddleware, so the policy it writes lets forms lead on to the sign-in provider.
+    "actionplan.oidc.ProviderFormActionMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its own response.
     "axes.middleware.AxesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
+    # Single sign-on first: it answers only the provider's callback, which the provider throttles
+    # itself, so an address locked out for password failures can still sign in through it.
+    "actionplan.oidc.SingleSignOnBackend",
     "actionplan.auth_backends.ThrottledSignInBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -311,6 +318,33 @@ AXES_IPWARE_PROXY_COUNT, AXES_IPWARE_META_PRECEDENCE_ORDER = client_address_sett
 # rather than refusing a chain longer than the proxies make.
 IPWARE_STRICT = False
 AXES_VERBOSE = False
+
+# Single sign-on with OpenID Connect (actionplan/oidc.py; README, "Single sign-on"): off unless
+# OIDC_ISSUER is set. LOCAL_ACCOUNTS=off switches password sign-in off everywhere.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip()
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "").strip()
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_ROLES_CLAIM = os.environ.get("OIDC_ROLES_CLAIM", "roles")
+OIDC_ROLE_MAP = oidc_config.parse_role_map(os.environ.get("OIDC_ROLE_MAP", ""))
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "sub")
+OIDC_ORGANISATION_CLAIM = os.environ.get("OIDC_ORGANISATION_CLAIM", "")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your organisation's account")
+OIDC_SIGNING_ALGORITHM = os.environ.get("OIDC_SIGNING_ALGORITHM", "RS256")
+OIDC_ENDPOINTS = oidc_config.endpoints_from(os.environ)
+LOCAL_ACCOUNTS = env_bool("LOCAL_ACCOUNTS", True)
+oidc_config.check(
+    issuer=OIDC_ISSUER,
+    client_id=OIDC_CLIENT_ID,
+    client_secret=OIDC_CLIENT_SECRET,
+    role_map=OIDC_ROLE_MAP,
+    endpoints=OIDC_ENDPOINTS,
+    local_accounts=LOCAL_ACCOUNTS,
+)
+if not LOCAL_ACCOUNTS:
+    # No password is checked anywhere (this sign-in page, the admin's), and sessions begun
+    # with a password end.
+    AUTHENTICATION_BACKENDS = ["actionplan.oidc.SingleSignOnBackend"]
 
 if not DEBUG:
     # Behind a TLS-terminating proxy, set SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO.
