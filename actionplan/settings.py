@@ -159,6 +159,29 @@ STORAGES = {
 # that check permissions.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
+# Evidence is kept by the default storage: the file system under MEDIA_ROOT, or, when
+# EVIDENCE_S3_BUCKET is set, an S3-compatible bucket (django-storages). Objects are private and
+# never linked to: evidence is only served through the tracker's own view, which checks rights.
+EVIDENCE_S3_BUCKET = os.environ.get("EVIDENCE_S3_BUCKET", "").strip()
+if EVIDENCE_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": EVIDENCE_S3_BUCKET,
+            "endpoint_url": os.environ.get("EVIDENCE_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("EVIDENCE_S3_REGION") or None,
+            # Unset: boto3's own chain (an instance or pod role, AWS_* variables).
+            "access_key": os.environ.get("EVIDENCE_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("EVIDENCE_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("EVIDENCE_S3_PREFIX", "").strip("/"),
+            # A bucket with ACLs disabled is private by its own policy: EVIDENCE_S3_ACL= sends none.
+            "default_acl": os.environ.get("EVIDENCE_S3_ACL", "private") or None,
+            "querystring_auth": True,
+            "custom_domain": None,
+            "file_overwrite": False,
+        },
+    }
+
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
