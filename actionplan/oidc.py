@@ -97,9 +97,10 @@ def _discover(issuer: str) -> dict[str, Any]:
         document = response.json()
     except (requests.RequestException, ValueError) as error:
         raise ProviderUnavailable(f"{url}: {error}") from error
-    if not isinstance(document, dict) or document.get("issuer") != issuer:
+    named = document.get("issuer") if isinstance(document, dict) else None
+    if named != issuer:
         # OpenID Connect Discovery 1.0, 4.3: the document must name exactly the issuer asked.
-        raise ProviderUnavailable(f"{url} names another issuer: {document.get('issuer')!r}")
+        raise ProviderUnavailable(f"{url} names another issuer: {named!r}")
     return document
 
 
@@ -436,7 +437,7 @@ class ProviderFormActionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if enabled():
+        if enabled() and response.get("Content-Type", "").startswith("text/html"):
             update = dict(getattr(response, "_csp_update", None) or {})
             update["form-action"] = [*update.get("form-action", []), *provider_origins()]
             response._csp_update = update

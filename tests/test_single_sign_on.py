@@ -599,3 +599,8 @@ def test_forms_may_lead_on_to_the_provider_only_when_it_is_configured(client, pr
     assert "https://login.example.test" in _form_action(client.get("/sign-in/"))
     settings.OIDC_ISSUER = ""
     assert _form_action(client.get("/sign-in/")).split() == ["form-action", "'self'"]
+
+
+def test_a_discovery_document_that_is_not_an_object_is_not_trusted(client, provider):
+    provider.document = ["not", "a", "discovery", "document"]
+    _refused(client.get("/oidc/authenticate/"), oidc.UNREACHABLE, 502)
