@@ -218,6 +218,11 @@ PROTECTIVE_MARKING = os.environ.get("PROTECTIVE_MARKING", "OFFICIAL")
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
+# Backups are signed with this key (HMAC-SHA256 over the manifest); restore refuses a backup
+# whose signature does not match. Unset, a key derived from SECRET_KEY: restoring on another
+# deployment then needs the same SECRET_KEY, or the same BACKUP_KEY on both.
+BACKUP_KEY = os.environ.get("BACKUP_KEY", "")
+
 
 def release_fingerprint() -> str:
     """A digest of what renders a page (code, templates, static files, pinned libraries): the
