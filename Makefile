@@ -23,8 +23,10 @@ test: $(STAMP) test-only
 test-only:
 	$(BIN)/python -m pytest
 
+# The suite against PostgreSQL and Redis (the shared page cache), both throwaway servers on
+# loopback, as several servers run in production.
 test-postgres: $(STAMP)
-	.ci/with-postgres $(BIN)/python -m pytest
+	.ci/with-postgres .ci/with-redis env REQUIRE_SEVERAL_SERVERS=1 $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
