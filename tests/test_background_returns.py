@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import json
 import signal
 from pathlib import Path
 
@@ -35,6 +36,8 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+HOUR = dt.timedelta(hours=1)
 
 
 def run_worker() -> None:
@@ -263,7 +266,9 @@ def test_a_change_to_the_plan_makes_the_return_anew(client, plan, executive, in_
     run_worker()
     values = sheet_values(b"".join(download_of(client, second).streaming_content))
     assert "Review the training again" in values
-    # The worker swept the first return once it had made the second.
+    # Whoever asked for the first can still collect it for a while, then it is swept.
+    assert "Status: Ready." in page_text(client.get(first))
+    assert jobs.sweep(now=timezone.now() + jobs.OUT_OF_DATE_KEPT_FOR + HOUR) == 1
     assert "Status: No longer kept." in page_text(client.get(first))
 
 
@@ -420,6 +425,17 @@ def kept_folders(media_root) -> list[str]:
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
 
 
+def age_kept_returns(*, by: dt.timedelta) -> None:
+    """Make every kept return look as if it had been made `by` earlier."""
+    root = Path(jobs.default_storage.location) / jobs.FOLDER
+    markers = list(root.glob(f"*/{jobs.MARKER}"))
+    assert markers
+    for path in markers:
+        marker = json.loads(path.read_text())
+        made_at = dt.datetime.fromisoformat(marker["made_at"]) - by
+        path.write_text(json.dumps(marker | {"made_at": made_at.isoformat()}))
+
+
 def test_returns_are_kept_outside_any_public_url(client, plan, executive, in_background):
     client.force_login(executive)
     follow_to_progress(client, url("return_pdf", plan))
@@ -442,7 +458,8 @@ def test_the_sweep_removes_superseded_and_old_returns_and_keeps_the_rest(
     assert jobs.sweep() == 0
 
     rename(plan.recommendations.get(number="2"), "Changed", executive)
-    assert jobs.sweep() == 1
+    assert jobs.sweep() == 0
+    assert jobs.sweep(now=timezone.now() + HOUR + HOUR) == 1
     remaining = kept_folders(media_root)
     assert len(remaining) == 1
     # The as-at return stays until it is older than RETURNS_KEEP_DAYS.
@@ -484,6 +501,7 @@ def test_the_sweep_runs_as_a_task(client, plan, executive, in_background):
     follow_to_progress(client, url("return_xlsx", plan))
     run_worker()
     rename(plan.recommendations.get(number="2"), "Changed", executive)
+    age_kept_returns(by=2 * HOUR)
     result = jobs.sweep_kept_returns.enqueue()
     run_worker()
     assert jobs.sweep_kept_returns.get_result(result.id).return_value == 1

@@ -14,7 +14,7 @@ everyone), and, for a return of the plan as it stands, the plan's revision token
 overdue, and the date in the file's name). A return "as at" a past moment never changes, so
 its key has neither.
 
-Kept returns are swept after RETURNS_KEEP_DAYS, and as soon as they can no longer be asked
+Kept returns are swept after RETURNS_KEEP_DAYS, and an hour after they can no longer be asked
 for (the plan changed, or the day ended): `sweep_kept_returns`, run after every return the
 worker makes and enqueued by cron or a systemd timer (see the README).
 """
@@ -75,6 +75,10 @@ LAYOUT = 1
 STALLED_AFTER = dt.timedelta(minutes=30)
 # A folder without its marker is a return still being written, or one whose worker stopped.
 UNFINISHED_KEPT_FOR = dt.timedelta(hours=1)
+# A return out of date (the plan changed, or the day ended) is never served to a new request,
+# but whoever asked for it can still collect it from its progress page for this long: in a
+# busy reporting week the plan may well change while a large return is being made.
+OUT_OF_DATE_KEPT_FOR = dt.timedelta(hours=1)
 
 STOPPED = "The worker making it stopped before it was finished."
 WENT_WRONG = "Something went wrong while making it."
@@ -403,13 +407,13 @@ def sweep(*, now: dt.datetime | None = None) -> int:
     for key, marker in markers.items():
         if marker is None:
             stale = _modified(key) < now - UNFINISHED_KEPT_FOR
-        elif dt.datetime.fromisoformat(marker["made_at"]) < oldest:
-            stale = True
         else:
+            made_at = dt.datetime.fromisoformat(marker["made_at"])
             # A return of the plan as it stood that day, before its latest change.
             live = marker.get("revision") is not None
             superseded = tokens.get(marker["plan_id"]) != marker.get("revision")
-            stale = live and (marker.get("day") != today or superseded)
+            out_of_date = live and (marker.get("day") != today or superseded)
+            stale = made_at < oldest or (out_of_date and made_at < now - OUT_OF_DATE_KEPT_FOR)
         if stale:
             _delete_folder(key)
             deleted += 1
