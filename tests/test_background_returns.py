@@ -14,6 +14,7 @@ import io
 import json
 import signal
 from pathlib import Path
+from unittest import mock
 
 import openpyxl
 import pytest
@@ -21,6 +22,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
@@ -34,6 +36,7 @@ from tests.factories import (
     StatusUpdateFactory,
     UserFactory,
 )
+from tests.test_html_valid import checker  # noqa: F401 - the HTML checker, as a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -41,13 +44,19 @@ HOUR = dt.timedelta(hours=1)
 
 
 def run_worker() -> None:
-    """Run every waiting task with the real worker, then stop (as `db_worker --batch`)."""
+    """Run every waiting task with the real worker, then stop (as `db_worker --batch`).
+
+    The worker closes stale connections between tasks, as a long-running process should. In a
+    test the connection holds the test's transaction (PostgreSQL closes it for real), so that one
+    step is left out here.
+    """
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        call_command(
-            "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval=0",
-            verbosity=0,
-        )  # fmt: skip
+        with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+            call_command(
+                "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval=0",
+                verbosity=0,
+            )  # fmt: skip
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
@@ -529,3 +538,59 @@ def test_the_export_command_still_makes_the_return_itself(plan, tmp_path, in_bac
     call_command("export_return", plan.slug, "--format", "pdf", "-o", str(path), verbosity=0)
     assert path.read_bytes().startswith(b"%PDF-")
     assert DBTaskResult.objects.count() == 0
+
+
+# ---------------------------------------------------------------------------- the page itself
+
+
+def test_every_state_of_the_progress_page_is_valid_html(
+    client,
+    plan,
+    executive,
+    in_background,
+    checker,  # noqa: F811 - the fixture imported above
+    tmp_path,
+    monkeypatch,
+):
+    from tests.test_html_valid import CANARY, CANARY_HTML, _check, _file_name
+
+    client.force_login(executive)
+    pages = {}
+    waiting = follow_to_progress(client, url("return_xlsx", plan))
+    pages["waiting"] = client.get(waiting).content.decode()
+    task = DBTaskResult.objects.get()
+    task.status, task.started_at = "RUNNING", timezone.now()
+    task.save()
+    pages["making"] = client.get(waiting).content.decode()
+    task.status = "READY"
+    task.save()
+    run_worker()
+    pages["ready"] = client.get(waiting).content.decode()
+    jobs.sweep(now=timezone.now() + dt.timedelta(days=30))
+    pages["gone"] = client.get(waiting).content.decode()
+    other = PeriodFactory(label="Another plan's period")
+    refused = follow_to_progress(client, url("return_xlsx", plan, period=other.pk))
+    run_worker()
+    pages["refused"] = client.get(refused).content.decode()
+
+    def broken(ret):
+        raise RuntimeError("broken")
+
+    monkeypatch.setitem(
+        jobs.FORMATS, "pdf", jobs.Format("pdf", jobs.PDF_TYPE, broken, "PDF", False)
+    )
+    pages["failed"] = follow_to_progress(client, url("return_pdf", plan))
+    run_worker()
+    pages["failed"] = client.get(pages["failed"]).content.decode()
+    labels = {
+        "waiting": "Waiting to be made", "making": "Being made", "ready": "Ready",
+        "gone": "No longer kept", "refused": "Could not be made", "failed": "Failed",
+    }  # fmt: skip
+    for state, label in labels.items():
+        assert f"<title>{label}:" in pages[state], state
+
+    errors = _check(checker, tmp_path, {**pages, CANARY: CANARY_HTML})
+    canary = [error for error in errors if error.startswith(_file_name(CANARY))]
+    assert canary, "The checker found no fault in a page known to be invalid"
+    errors = [error for error in errors if error not in canary]
+    assert not errors, "\n".join(errors)
