@@ -23,8 +23,10 @@ test: $(STAMP) test-only
 test-only:
 	$(BIN)/python -m pytest
 
+# The suite against PostgreSQL and Redis (the shared page cache), both throwaway servers on
+# loopback, as several servers run in production.
 test-postgres: $(STAMP)
-	.ci/with-postgres $(BIN)/python -m pytest
+	.ci/with-postgres .ci/with-redis env REQUIRE_SEVERAL_SERVERS=1 $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -37,7 +39,8 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tests/bench/run_all.py
 
-# A production-like local run: DEBUG off, gunicorn, static files served by whitenoise.
+# A production-like local run: DEBUG off, gunicorn, static files served by whitenoise, and one
+# background worker (large returns) beside gunicorn at a lower CPU priority, stopped with it.
 # Plain HTTP on loopback, so the HTTPS-only settings are relaxed here; behind a real TLS proxy,
 # leave them on and set SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO.
 serve-production: $(STAMP)
@@ -45,7 +48,8 @@ serve-production: $(STAMP)
 	ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=false SECURE_COOKIES=false SECURE_HSTS_SECONDS=0 \
 	sh -c '$(BIN)/python manage.py collectstatic --noinput -v0 && $(BIN)/python manage.py migrate --noinput -v0 && \
 	$(BIN)/python manage.py load_demo && \
-	$(BIN)/gunicorn actionplan.wsgi --bind 127.0.0.1:8000 --workers 2 --threads 4 --access-logfile -'
+	{ nice -n 10 $(BIN)/python manage.py db_worker --no-reload & trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+	$(BIN)/gunicorn actionplan.wsgi --bind 127.0.0.1:8000 --workers 2 --threads 4 --access-logfile -; }'
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePosixPath
@@ -14,6 +15,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.storage import Storage, default_storage
 
 from .choices import Status
 
@@ -23,6 +25,8 @@ LAST_EVIDENCE_MESSAGE = (
     "record on the update why none is needed, before removing it."
 )
 MAX_NAME_LENGTH = 150
+# Where evidence is kept in its storage (models.evidence_path): evidence/<plan>/<random name>.
+EVIDENCE_FOLDER = "evidence"
 
 
 @dataclass(frozen=True)
@@ -212,3 +216,17 @@ def inspect_evidence(upload: File) -> CheckedEvidence:
 def require_evidence_for_completion(status: str, evidence_count: int, note: str) -> None:
     if status == Status.COMPLETE and not evidence_count and not (note or "").strip():
         raise ValidationError({"no_evidence_reason": NO_EVIDENCE_MESSAGE})
+
+
+def stored_evidence(storage: Storage | None = None, folder: str = EVIDENCE_FOLDER) -> Iterator[str]:
+    """The names of every file kept under the evidence folder, through the storage's own API,
+    so the file system and object storage are read alike."""
+    storage = storage or default_storage
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in sorted(files):
+        yield f"{folder}/{name}"
+    for sub in sorted(folders):
+        yield from stored_evidence(storage, f"{folder}/{sub}")

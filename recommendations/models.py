@@ -543,9 +543,10 @@ class PlanRevision(models.Model):
     Rendered pages are cached under it (see page_cache.py). It lives in the database, not in
     a server process, and changes in the same transaction as the change itself, so every
     process sees it on its next request. A random token rather than a counter, so a value
-    never comes back; a row of its own rather than a column of Plan, so that saving a plan
-    that was read earlier cannot write an old token back. The system writes it, so it keeps
-    no history.
+    never comes back (not even after a backup is restored); a row of its own rather than a
+    column of Plan, so that saving a plan that was read earlier cannot write an old token
+    back. A change locks its own plan's row only, so writes to different plans never wait
+    for one another. The system writes it, so it keeps no history.
     """
 
     plan = models.OneToOneField(
@@ -558,10 +559,16 @@ class PlanRevision(models.Model):
 
 
 class SiteRevision(models.Model):
-    """The same for pages that span plans (the plan list, the dashboard): one row, changed by
-    any change that any cached page shows."""
+    """A mark left by a change that no one plan owns (an account's name, an owner, a plan
+    removed), for the pages that span plans.
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    Those pages are cached under a token made of every plan's token and every one of these
+    marks (page_cache.site_token). Each such change adds a row with a new random token
+    instead of changing a shared one, so that no two writers ever queue on one row (there
+    used to be one row, replaced by every change); old rows are pruned as new ones arrive.
+    """
+
+    id = models.BigAutoField(primary_key=True)
     token = models.CharField(max_length=32)
 
     def __str__(self) -> str:

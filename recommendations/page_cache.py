@@ -1,17 +1,25 @@
 """Rendered page bodies kept in Django's cache: the plan table, the plan list, the dashboard.
 
-Only the body of a page is cached, never the whole response: the header with the signed-in
-user's name and the sign-out form (with its CSRF token), and the messages, are rendered for
-every request. A body is rendered from an explicit context without the request or the user,
-so it cannot show anything about the user except what their roles allow; it is cached under
-a key made of everything that changes it:
+The cache is Redis when REDIS_URL is set, shared by every server and process, and otherwise
+each process's own memory (settings.CACHES). Only the body of a page is cached, never the whole
+response: the header with the signed-in user's name and the sign-out form (with its CSRF
+token), and the messages, are rendered for every request. A body is rendered from an explicit
+context without the request or the user, so it cannot show anything about the user except
+what their roles allow; it is cached under a key made of everything that changes it:
 
-- a revision token read from the database: `PlanRevision` for one plan's table, and
-  `SiteRevision` for the pages that span plans. Any change to what those pages show replaces
-  the tokens in the same transaction (the signal receivers below, and `bump` where rows are
-  written in bulk), so every server process sees the change on its next request;
+- a revision token read from the database. One plan's table is cached under its
+  `PlanRevision` token. The pages that span plans (the plan list, the dashboard) are cached
+  under `site_token()`: a digest of every plan's token and every `SiteRevision` mark, read in
+  one query. A change to a plan replaces that plan's token, and a change that no plan owns
+  (an account's name, an owner, a plan removed) adds a `SiteRevision` row, in the same
+  transaction as the change (the signal receivers below, and `bump` where rows are written in
+  bulk), so every server process sees it on its next request. A write locks its own plan's
+  token row and nothing that another plan's write touches: writes to different plans never
+  wait for one another. Every change brings a new random token, and the last change's token
+  stays among those read until a later change replaces it, so a token never comes back;
 - the user's roles, the filters or page asked for (normalised), today's date and the time
-  zone (what is overdue), and the language.
+  zone (what is overdue), and the language; and the release (the cache's KEY_PREFIX), as a
+  body is only as current as the code and templates that rendered it.
 
 The token is read before anything else the body shows, so a body rendered while a change
 commits is at worst stored under the token that change has just replaced, where nobody
@@ -20,19 +28,26 @@ safe: whoever reads the new token reads the new row.) Parts of a body that chang
 day (the latest moment an "as at" picker allows) are left as markers in the cached text and
 filled in per request.
 
-Set PAGE_CACHE=off to render every body afresh (the cold path, for benchmarks and debugging).
+A cache that fails (Redis down or unreachable) is a miss: the body is rendered afresh, the
+failure is logged once, and the cache is left alone for `RETRY_SECONDS` before it is tried
+again. Set PAGE_CACHE=off to render every body afresh (the cold path, for benchmarks and
+debugging).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Model
+from django.db import transaction
+from django.db.models import Model, Q
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -52,7 +67,8 @@ from .models import (
     StatusUpdate,
 )
 
-SITE = 1
+logger = logging.getLogger(__name__)
+
 # Never cache a body that somehow carries a CSRF token: it would be served to others.
 FORBIDDEN = ("csrfmiddlewaretoken",)
 
@@ -85,7 +101,16 @@ def plan_token(plan: Plan) -> str | None:
 
 
 def site_token() -> str | None:
-    return SiteRevision.objects.filter(pk=SITE).values_list("token", flat=True).first()
+    """The token of the pages that span plans: a digest of every plan's token and every mark
+    of a change no plan owns, read in one query (None before there is any)."""
+    tokens = sorted(
+        PlanRevision.objects.values_list("token", flat=True).union(
+            SiteRevision.objects.values_list("token", flat=True), all=True
+        )
+    )
+    if not tokens:
+        return None
+    return hashlib.sha256(",".join(tokens).encode()).hexdigest()[:32]
 
 
 def rights(user) -> tuple[str, ...]:
@@ -141,15 +166,71 @@ def body(
     html = None
     cache_key = key(name, token, request, vary) if enabled() and token else None
     if cache_key:
-        html = cache.get(cache_key)
+        html = _cache_call(cache.get, cache_key)
     if html is None:
         text = render()
         html = text.encode()
         if cache_key and not any(word in text for word in FORBIDDEN):
-            cache.set(cache_key, html)
+            _cache_call(cache.set, cache_key, html)
     for marker, value in (live or {}).items():
         html = html.replace(marker.encode(), value.encode())
     return html
+
+
+# How long a cache that failed is left alone before it is tried again: while Redis is down,
+# requests do not each wait for a connection to fail.
+RETRY_SECONDS = 10.0
+
+
+class _CacheHealth:
+    """Whether the cache answered last time, so that an outage is logged once, not per request."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.down_since: float | None = None
+        self.retry_at = 0.0
+
+    def usable(self) -> bool:
+        return self.down_since is None or time.monotonic() >= self.retry_at
+
+    def failed(self, error: Exception) -> None:
+        with self.lock:
+            now = time.monotonic()
+            self.retry_at = now + RETRY_SECONDS
+            if self.down_since is not None:
+                return
+            self.down_since = now
+        logger.error(
+            "The page cache failed (%s: %s): pages are rendered afresh until it answers again.",
+            type(error).__name__,
+            error,
+        )
+
+    def answered(self) -> None:
+        if self.down_since is None:
+            return
+        with self.lock:
+            if self.down_since is None:
+                return
+            down_for = time.monotonic() - self.down_since
+            self.down_since = None
+        logger.warning("The page cache answers again, after %.0f s.", down_for)
+
+
+_health = _CacheHealth()
+
+
+def _cache_call(method: Callable, *args):
+    """`method(*args)` on the cache; None when the cache fails, which is then a miss."""
+    if not _health.usable():
+        return None
+    try:
+        result = method(*args)
+    except Exception as error:  # any failure of the cache, whatever its backend
+        _health.failed(error)
+        return None
+    _health.answered()
+    return result
 
 
 # Where the body goes in the page around it: a comment no escaped text can contain.
@@ -178,16 +259,49 @@ def page(
 # ---------------------------------------------------------------------------- writing
 
 
-def bump(plan_ids: Iterable[int] = (), *, all_plans: bool = False) -> None:
-    """Replace the site's token and those of the given plans (or of every plan)."""
-    token = secrets.token_hex(8)
+def new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def bump(plan_ids: Iterable[int] = (), *, all_plans: bool = False, site: bool = False) -> None:
+    """Replace the tokens of the given plans (or of every plan); with `site`, or when no plan
+    is given, also mark a change that no plan owns. Each plan's row is locked by its own
+    writers only, and a mark is a row of its own, so this never waits for a write elsewhere."""
+    token = new_token()
     ids = {pk for pk in plan_ids if pk is not None}
     if all_plans:
         PlanRevision.objects.update(token=token)
-    elif ids:
-        PlanRevision.objects.filter(plan_id__in=ids).update(token=token)
-    if not SiteRevision.objects.filter(pk=SITE).update(token=token):
-        SiteRevision.objects.update_or_create(pk=SITE, defaults={"token": token})
+        site = True
+    elif ids and PlanRevision.objects.filter(plan_id__in=ids).update(token=token) < len(ids):
+        # A plan without a token (removed, or made in bulk and not yet given one): the pages
+        # that span plans must change all the same.
+        site = True
+    if site or not ids:
+        mark_site_change(token)
+
+
+# Marks are pruned when one is added whose id is a multiple of this: a few dozen rows at most.
+PRUNE_EVERY = 64
+
+
+def mark_site_change(token: str | None = None) -> SiteRevision:
+    """Add a mark of a change that no plan owns; now and then remove the older marks."""
+    change = SiteRevision.objects.create(token=token or new_token())
+    if change.pk % PRUNE_EVERY == 0:
+        _prune_site_changes(before=change.pk)
+    return change
+
+
+def _prune_site_changes(*, before: int) -> None:
+    # The new mark stays, so the token still changes. Rows another pruning has locked are
+    # skipped rather than waited for (PostgreSQL; SQLite has one writer at a time anyway).
+    with transaction.atomic():
+        old = list(
+            SiteRevision.objects.select_for_update(skip_locked=True)
+            .filter(pk__lt=before)
+            .values_list("pk", flat=True)
+        )
+        SiteRevision.objects.filter(pk__in=old).delete()
 
 
 def bump_everything() -> None:
@@ -198,6 +312,7 @@ def bump_everything() -> None:
         [PlanRevision(plan_id=pk, token="") for pk in missing], ignore_conflicts=True
     )
     bump(all_plans=True)
+    _prune_site_changes(before=SiteRevision.objects.latest("pk").pk)
 
 
 def _stored_plan_ids(model: type[Model], pk) -> set[int]:
@@ -238,22 +353,43 @@ def _saved(sender, instance, created=False, **kwargs) -> None:
 
 
 def _deleted(sender, instance, **kwargs) -> None:
-    bump(getattr(instance, "_page_cache_plans", set()))
+    # A plan removed takes its token with it: the pages that span plans need a mark instead.
+    bump(getattr(instance, "_page_cache_plans", set()), site=sender is Plan)
+
+
+def _plans_naming(owner_pk) -> set[int]:
+    """The plans whose pages name the owner: as a lead of the plan, or as the owner of one of
+    its recommendations or actions."""
+    leads = Plan.objects.filter(Q(executive_lead_id=owner_pk) | Q(operational_lead_id=owner_pk))
+    owned = Recommendation.objects.filter(owner_id=owner_pk)
+    return set(
+        leads.order_by()
+        .values_list("pk", flat=True)
+        .union(owned.order_by().values_list("plan_id", flat=True))
+    )
+
+
+def _remember_owner_plans(sender, instance, **kwargs) -> None:
+    # Before a save or a delete (which unlinks the owner from everything without a signal).
+    if instance.pk is not None and not instance._state.adding:
+        instance._page_cache_plans = _plans_naming(instance.pk)
 
 
 def _owner_changed(sender, instance, **kwargs) -> None:
-    # Owners are named on every plan they own something in: change them all.
-    bump(all_plans=True)
+    # The plans that name the owner, and the pages that span plans (the recent activity names
+    # owners too); a new owner is named nowhere yet. Other plans' writers are not waited for,
+    # even when an import adds owners in a long transaction.
+    bump(getattr(instance, "_page_cache_plans", set()), site=True)
 
 
 def _user_saved(sender, instance, update_fields=None, **kwargs) -> None:
     if update_fields is not None and not SHOWN_USER_FIELDS & set(update_fields):
         return
-    bump()
+    mark_site_change()
 
 
 def _user_deleted(sender, instance, **kwargs) -> None:
-    bump()
+    mark_site_change()
 
 
 def connect() -> None:
@@ -264,6 +400,8 @@ def connect() -> None:
         pre_delete.connect(_remember_stored_plans, sender=model, dispatch_uid=uid)
         post_save.connect(_saved, sender=model, dispatch_uid=uid)
         post_delete.connect(_deleted, sender=model, dispatch_uid=uid)
+    pre_save.connect(_remember_owner_plans, sender=Owner, dispatch_uid="page_cache:Owner")
+    pre_delete.connect(_remember_owner_plans, sender=Owner, dispatch_uid="page_cache:Owner")
     post_save.connect(_owner_changed, sender=Owner, dispatch_uid="page_cache:Owner")
     post_delete.connect(_owner_changed, sender=Owner, dispatch_uid="page_cache:Owner")
     User = get_user_model()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, deadlines, evidence, imports, plans, public, returns, work
+from .views import dashboard, deadlines, evidence, health, imports, plans, public, returns, work
 
 urlpatterns = [
     path("", plans.home, name="home"),
@@ -14,6 +14,16 @@ urlpatterns = [
     path("plans/<slug:slug>/", plans.plan_table, name="plan_table"),
     path("plans/<slug:slug>/return.xlsx", returns.return_xlsx, name="return_xlsx"),
     path("plans/<slug:slug>/return.pdf", returns.return_pdf, name="return_pdf"),
+    path(
+        "plans/<slug:slug>/returns/<uuid:task_id>/",
+        returns.return_progress,
+        name="return_progress",
+    ),
+    path(
+        "plans/<slug:slug>/returns/<uuid:task_id>/download/",
+        returns.return_file,
+        name="return_file",
+    ),
     path(
         "plans/<slug:slug>/recommendations/<str:number>/",
         plans.recommendation_detail,
@@ -50,4 +60,5 @@ urlpatterns = [
         name="due_date_edit",
     ),
     path("public/<slug:slug>/", public.public_plan, name="public_plan"),
+    path("healthz", health.healthz, name="healthz"),
 ]

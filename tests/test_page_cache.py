@@ -4,19 +4,28 @@ very next request, whoever made it and however, and what is cached carries nothi
 belongs to one request or one user."""
 
 import datetime as dt
+import json
+import logging
+import os
 import pickle
+import socket
+import subprocess
+import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from recommendations import page_cache, services
 from recommendations.backup import create_backup, restore_backup
@@ -26,6 +35,7 @@ from recommendations.models import (
     Plan,
     Recommendation,
     ReportingPeriod,
+    SiteRevision,
     StatusUpdate,
 )
 from recommendations.services import home_organisation
@@ -106,13 +116,16 @@ def queries_for(client, url) -> list[str]:
 
 
 def cached_bodies() -> list[str]:
-    """Every page body held in this process's cache, as stored."""
-    store = caches["default"]._cache
-    return [
-        pickle.loads(value).decode()  # noqa: S301 - what this test process itself stored
-        for key, value in store.items()
-        if ":page:" in key
-    ]
+    """Every page body held in the cache, as stored: in this process's memory, or in Redis
+    when REDIS_URL is set (as in CI's PostgreSQL run)."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client()
+        stored = [client.get(key) for key in client.scan_iter(match="*:page:*")]
+    else:
+        stored = [value for key, value in backend._cache.items() if ":page:" in key]
+    # What this test run itself stored.
+    return [pickle.loads(value).decode() for value in stored]  # noqa: S301
 
 
 def pages_of(plan) -> list[str]:
@@ -597,3 +610,205 @@ def test_a_new_owner_replaces_the_tokens():
     before = page_cache.site_token()
     OwnerFactory(name="Someone new")
     assert page_cache.site_token() != before
+
+
+def plan_tokens() -> dict[str, str]:
+    return dict(Plan.objects.values_list("slug", "revision__token"))
+
+
+def test_an_owner_changes_only_the_plans_that_name_them(plan, lead):
+    PlanFactory(slug="unrelated", title="A plan nobody here owns")
+    before, site_before = plan_tokens(), page_cache.site_token()
+    owner = Owner.objects.get(pk=lead.owner.pk)
+    owner.name = "Renamed Owner"
+    owner.save()
+    after = plan_tokens()
+    assert after["cached"] != before["cached"]
+    assert after["unrelated"] == before["unrelated"]
+    assert page_cache.site_token() != site_before
+
+    before, site_before = after, page_cache.site_token()
+    OwnerFactory(name="Named nowhere yet")
+    assert plan_tokens() == before
+    assert page_cache.site_token() != site_before
+
+
+def test_marks_of_changes_no_plan_owns_stay_few_and_the_token_never_comes_back(executive, plan):
+    seen = {page_cache.site_token()}
+    for n in range(2 * page_cache.PRUNE_EVERY + 5):
+        executive.first_name = f"Name {n}"
+        executive.save()
+        token = page_cache.site_token()
+        assert token not in seen
+        seen.add(token)
+    assert 1 <= SiteRevision.objects.count() <= page_cache.PRUNE_EVERY
+
+
+# ---------------------------------------------------------------------------- the migration
+
+BEFORE_MARKS = [("recommendations", "0010_approved_version_in_force")]
+WITH_MARKS = [("recommendations", "0011_site_revision_marks")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_one_site_token_row_is_kept_and_new_marks_number_after_it():
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_MARKS)
+    try:
+        old = executor.loader.project_state(BEFORE_MARKS).apps
+        OldSiteRevision = old.get_model("recommendations", "SiteRevision")
+        OldSiteRevision.objects.all().delete()
+        OldSiteRevision.objects.create(id=1, token="kept-token")
+        executor = MigrationExecutor(connection)
+        executor.migrate(WITH_MARKS)
+        new = executor.loader.project_state(WITH_MARKS).apps
+        SiteRevision = new.get_model("recommendations", "SiteRevision")
+        assert list(SiteRevision.objects.values_list("pk", "token")) == [(1, "kept-token")]
+        added = SiteRevision.objects.create(token="next")
+        assert added.pk > 1
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+# ---------------------------------------------------------------------------- the cache fails
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: connecting to it is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def cache_health(monkeypatch):
+    """A fresh record of the cache's health, tried again on every request."""
+    monkeypatch.setattr(page_cache, "_health", page_cache._CacheHealth())
+    monkeypatch.setattr(page_cache, "RETRY_SECONDS", 0.0)
+    return page_cache._health
+
+
+@pytest.fixture
+def redis_down(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+
+def cache_log(caplog) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.name == "recommendations.page_cache"]
+
+
+def test_pages_render_when_redis_is_down_and_the_outage_is_logged_once(
+    executive_browser, plan, redis_down, cache_health, caplog, settings
+):
+    with pytest.raises(RedisConnectionError):
+        caches["default"].get("anything")  # the cache itself does fail
+    for _ in range(3):
+        for url in pages_of(plan):
+            assert "Cached plan" in page(executive_browser, url)
+    (logged,) = cache_log(caplog)
+    assert logged.levelno == logging.ERROR
+    assert "ConnectionError" in logged.getMessage()
+
+    # A change still shows at once: nothing was cached, nothing stale is served.
+    rec = plan.recommendations.get(number="10")
+    rec.text = "Changed while the cache was down."
+    rec.save()
+    assert "Changed while the cache was down." in page(executive_browser, plan.get_absolute_url())
+
+    # The cache answers again: that is logged once too, and bodies are cached again.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "up"}
+    }
+    warm(executive_browser, *pages_of(plan))
+    assert len(cached_bodies()) == 3
+    assert [record.levelno for record in cache_log(caplog)] == [logging.ERROR, logging.WARNING]
+
+
+def test_a_failed_cache_is_left_alone_for_a_while_then_tried_again(
+    executive_browser, plan, redis_down, cache_health, monkeypatch
+):
+    monkeypatch.setattr(page_cache, "RETRY_SECONDS", 30.0)
+    calls = []
+    backend = caches["default"]
+    real_get = backend.get
+
+    def counted_get(*args, **kwargs):
+        calls.append(args)
+        return real_get(*args, **kwargs)
+
+    monkeypatch.setattr(backend, "get", counted_get)
+    clock = [1000.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock[0])
+    for _ in range(3):
+        page(executive_browser, PLAN_LIST)
+    assert len(calls) == 1  # then left alone
+    clock[0] += 31
+    page(executive_browser, PLAN_LIST)
+    assert len(calls) == 2  # and tried again
+
+
+# ---------------------------------------------------------------------------- configuration
+
+
+def settings_in_a_fresh_process(**environ: str) -> dict:
+    """The cache settings a server process started with `environ` would have."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.CACHES['default']))"
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("REDIS_URL", "CACHE_KEY_PREFIX")
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env | {"DJANGO_SETTINGS_MODULE": "actionplan.settings"} | environ,
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_redis_url_makes_the_cache_redis_and_each_release_has_its_own_prefix():
+    local = settings_in_a_fresh_process()
+    assert local["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+    shared = settings_in_a_fresh_process(REDIS_URL="redis://127.0.0.1:6399/2")
+    assert shared["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert shared["LOCATION"] == "redis://127.0.0.1:6399/2"
+    from actionplan.settings import release_fingerprint
+
+    assert shared["KEY_PREFIX"] == f"actionplan-{release_fingerprint()}"
+
+    chosen = settings_in_a_fresh_process(
+        REDIS_URL="redis://127.0.0.1:6399/2", CACHE_KEY_PREFIX="deploy-2026-12-01"
+    )
+    assert chosen["KEY_PREFIX"] == "deploy-2026-12-01"
+
+
+def test_the_release_fingerprint_changes_with_a_template_and_only_then(tmp_path, monkeypatch):
+    import actionplan.settings as project_settings
+
+    for name in ("actionplan/settings.py", "recommendations/views.py", "templates/base.html"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(f"contents of {name}\n")
+    (tmp_path / "requirements.lock").write_text("Django==5.2.19\n")
+    monkeypatch.setattr(project_settings, "BASE_DIR", tmp_path)
+    first = project_settings.release_fingerprint()
+    (tmp_path / "recommendations/__pycache__").mkdir()
+    (tmp_path / "recommendations/__pycache__/views.pyc").write_bytes(b"compiled")
+    assert project_settings.release_fingerprint() == first  # compiled files are not the release
+    (tmp_path / "templates/base.html").write_text("a new release of the page\n")
+    assert project_settings.release_fingerprint() != first

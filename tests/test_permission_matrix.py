@@ -31,6 +31,7 @@ from openpyxl import Workbook
 
 from recommendations import services
 from recommendations.choices import SignOff, Status
+from recommendations.exports import jobs
 from recommendations.imports import pending
 from recommendations.models import Plan, Recommendation, ReportingPeriod, StatusUpdate
 from tests.factories import (
@@ -142,6 +143,18 @@ RULES = [
               outsider=DENIED, refusal=RETURNS_REFUSED),
     plan_wide("return_pdf", "POST", anonymous=SIGN_IN, lead=WRONG_METHOD,
               executive=WRONG_METHOD, administrator=WRONG_METHOD, outsider=WRONG_METHOD),
+    # A return large enough for the background worker: the download leads to its progress page.
+    plan_wide("return_pdf:background", "GET", anonymous=SIGN_IN, lead=REDIRECT,
+              executive=REDIRECT, administrator=REDIRECT, outsider=DENIED,
+              refusal=RETURNS_REFUSED),
+    plan_wide("return_progress", "GET", anonymous=SIGN_IN, lead=OK, executive=OK,
+              administrator=OK, outsider=DENIED, refusal=RETURNS_REFUSED),
+    plan_wide("return_progress", "POST", anonymous=SIGN_IN, lead=WRONG_METHOD,
+              executive=WRONG_METHOD, administrator=WRONG_METHOD, outsider=WRONG_METHOD),
+    plan_wide("return_file", "GET", anonymous=SIGN_IN, lead=OK, executive=OK,
+              administrator=OK, outsider=DENIED, refusal=RETURNS_REFUSED),
+    plan_wide("return_file", "POST", anonymous=SIGN_IN, lead=WRONG_METHOD,
+              executive=WRONG_METHOD, administrator=WRONG_METHOD, outsider=WRONG_METHOD),
     # Importing a plan.
     plan_wide("import_upload", "GET", anonymous=SIGN_IN, lead=DENIED, executive=DENIED,
               administrator=OK, outsider=DENIED, refusal=IMPORT_REFUSED),
@@ -215,6 +228,11 @@ RULES = [
               executive=MISSING, administrator=MISSING, outsider=MISSING),
     plan_wide("public_plan:published", "POST", anonymous=WRONG_METHOD, lead=WRONG_METHOD,
               executive=WRONG_METHOD, administrator=WRONG_METHOD, outsider=WRONG_METHOD),
+    # The health check for load balancers: no sign-in, and nothing to post.
+    plan_wide("healthz", "GET", anonymous=OK, lead=OK, executive=OK, administrator=OK,
+              outsider=OK),
+    plan_wide("healthz", "POST", anonymous=WRONG_METHOD, lead=WRONG_METHOD,
+              executive=WRONG_METHOD, administrator=WRONG_METHOD, outsider=WRONG_METHOD),
     # The Django admin: administrators (made staff by their role); everyone else is sent to
     # its own sign-in page.
     plan_wide("admin:index", "GET", anonymous=ADMIN_SIGN_IN, lead=ADMIN_SIGN_IN,
@@ -252,6 +270,7 @@ class World:
     other: Recommendation
     submitted: ReportingPeriod
     draft: ReportingPeriod
+    made_return: str = ""  # the task id of a return the background worker has made
 
     def update(self, rec: Recommendation, period: ReportingPeriod) -> StatusUpdate:
         return StatusUpdate.objects.get(recommendation=rec, period=period)
@@ -285,6 +304,33 @@ def world(lead, colleague, administrator) -> World:
         recommendation=RecommendationFactory(plan=hidden, number="1"), period=hidden_period
     )
     return World(plan, hidden, recs[0], recs[1], submitted, draft)
+
+
+def make_return_in_background(world: World, request) -> None:
+    """An XLSX return of the plan made by the background worker, ready to download."""
+    from tests.test_background_returns import run_worker
+
+    settings = request.getfixturevalue("settings")
+    settings.RETURN_WORKER_XLSX_SIZE = 0
+    job = jobs.ReturnJob.ask(
+        world.plan, extension="xlsx", query={}, period_id=None, as_of=None,
+        include_pending=False, generated_by="Administrator",
+    )  # fmt: skip
+    world.made_return = jobs.request_return(job)
+    run_worker()
+    assert jobs.kept(job.key) is not None
+
+
+def send_returns_to_the_worker(world: World, request) -> None:
+    request.getfixturevalue("settings").RETURN_WORKER_PDF_SIZE = 0
+
+
+# What must be in place before the request (and before the snapshot it is checked against).
+PREPARE: dict[str, Callable] = {
+    "return_pdf:background": send_returns_to_the_worker,
+    "return_progress": make_return_in_background,
+    "return_file": make_return_in_background,
+}
 
 
 def import_workbook() -> bytes:
@@ -344,6 +390,12 @@ URLS: dict[str, Callable[[World, Recommendation], str]] = {
     "return_pdf": lambda w, rec: (
         reverse("return_pdf", args=[_slug(w)]) + f"?period={w.submitted.pk}"
     ),
+    "return_pdf:background": lambda w, rec: (
+        reverse("return_pdf", args=[_slug(w)]) + f"?period={w.submitted.pk}"
+    ),
+    "return_progress": lambda w, rec: reverse("return_progress", args=[_slug(w), w.made_return]),
+    "return_file": lambda w, rec: reverse("return_file", args=[_slug(w), w.made_return]),
+    "healthz": lambda w, rec: reverse("healthz"),
     "import_upload": lambda w, rec: reverse("import_upload"),
     "import_confirm": lambda w, rec: reverse("import_confirm"),
     "recommendation_detail": lambda w, rec: reverse(
@@ -459,6 +511,8 @@ def test_permission_matrix(client, request, world, media_root, rule, actor, outc
     if rule.view == "import_confirm":
         # A real preview waits in the session, so a refusal refuses something that would work.
         token = keep_pending_import(client, media_root)
+    if rule.view in PREPARE:
+        PREPARE[rule.view](world, request)
     before = snapshot()
 
     response = send(client, rule, world, actor, token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -26,6 +27,8 @@ from ..models import (
     StatusUpdate,
 )
 from .base import FOUR_EYES, RETURN_NEEDS_COMMENT, ConflictError, WorkflowError, _save
+
+logger = logging.getLogger(__name__)
 
 
 def _approve(update: StatusUpdate, *, by: AbstractBaseUser | None, at: dt.datetime) -> None:
@@ -181,13 +184,38 @@ def delete_update(*, update: StatusUpdate, by: AbstractBaseUser | None, reason: 
         evidence._history_user = by
         evidence._change_reason = reason or "Removed with its update"
         evidence.delete()
-        transaction.on_commit(lambda stored=stored, storage=storage: storage.delete(stored))
+        _delete_file_on_commit(storage, stored)
     update._history_user = by
     update._change_reason = reason or "Update removed"
     update.delete()
 
 
 # ---------------------------------------------------------------------------- evidence
+#
+# A file is written before its row, so nobody ever sees evidence whose file is not there yet,
+# and a file that cannot be written stops the transaction before anything is committed. A file
+# whose row does not commit is deleted at once when the failure passes through the service (an
+# error, the database refusing the commit, a worker told to stop); one left by a worker killed
+# outright, or by a caller's transaction rolled back later, has no row and is removed by
+# `manage.py clean_evidence` after a grace period. Only the storage API is used (no paths), so
+# the file system and object storage behave alike.
+
+
+def _discard(storage, names: list[str]) -> None:
+    """Delete files whose rows were never committed; one that cannot be deleted now is left
+    for clean_evidence."""
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:
+            logger.exception("Evidence file %s has no row and could not be deleted.", name)
+
+
+def _delete_file_on_commit(storage, name: str) -> None:
+    """Delete a removed evidence's file once its removal is committed. Failing to delete it
+    then (storage unreachable) is logged, not shown to the user as an error: the removal
+    stands, and clean_evidence removes the file later."""
+    transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
 def _store_evidence(
@@ -196,7 +224,10 @@ def _store_evidence(
     checked: CheckedEvidence,
     description: str,
     by: AbstractBaseUser | None,
+    written: list[str] | None = None,
 ) -> Evidence:
+    """Write the file, then its row, in the caller's transaction; the stored name is added to
+    `written` so the caller can delete it if the transaction does not commit."""
     evidence = Evidence(
         update=update,
         original_name=checked.name,
@@ -205,18 +236,20 @@ def _store_evidence(
         description=(description or "").strip()[:300],
         uploaded_by=by,
     )
-    # The stored name comes from evidence_path, so the uploader's name never reaches the disk.
+    # The stored name comes from evidence_path, so the uploader's name never reaches storage.
     evidence.file.save("evidence", ContentFile(checked.content), save=False)
     stored = evidence.file.name
+    if written is not None:
+        written.append(stored)
     try:
         _save(evidence, user=by, reason=f"Evidence attached: {checked.name}")
     except BaseException:
-        evidence.file.storage.delete(stored)
+        if written is None:
+            _discard(evidence.file.storage, [stored])
         raise
     return evidence
 
 
-@transaction.atomic
 def attach_evidence(
     *,
     update: StatusUpdate,
@@ -227,14 +260,24 @@ def attach_evidence(
     """Attach a file to an update as evidence of progress or completion.
 
     The file is checked by its content as well as its name (evidence.inspect_evidence); a
-    refused file raises ValidationError and nothing is stored, on disk or in the database. An
-    approved update goes back for sign-off: its evidence changed.
+    refused file raises ValidationError and nothing is stored, in storage or in the database.
+    If the transaction does not commit, the file is deleted again. An approved update goes back
+    for sign-off: its evidence changed.
     """
     checked = inspect_evidence(uploaded_file)
-    update = StatusUpdate.objects.select_for_update().get(pk=update.pk)
-    _changed(update, by=by)
-    _save(update, user=by, reason=f"Evidence attached: {checked.name}")
-    return _store_evidence(update=update, checked=checked, description=description, by=by)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            update = StatusUpdate.objects.select_for_update().get(pk=update.pk)
+            _changed(update, by=by)
+            _save(update, user=by, reason=f"Evidence attached: {checked.name}")
+            evidence = _store_evidence(
+                update=update, checked=checked, description=description, by=by, written=written
+            )
+    except BaseException:
+        _discard(Evidence._meta.get_field("file").storage, written)
+        raise
+    return evidence
 
 
 @transaction.atomic
@@ -259,4 +302,4 @@ def remove_evidence(*, evidence: Evidence, by: AbstractBaseUser | None, reason: 
     evidence.delete()
     _changed(update, by=by)
     _save(update, user=by, reason=why)
-    transaction.on_commit(lambda: storage.delete(stored))
+    _delete_file_on_commit(storage, stored)

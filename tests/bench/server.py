@@ -165,9 +165,11 @@ def production_env(database_url: str) -> dict:
     }
 
 
-def collect_static() -> None:
+def collect_static(static_root: Path | None = None) -> None:
     """Production serves hashed static file names from a manifest, so the manifest must exist."""
     env = production_env("sqlite:///:memory:")
+    if static_root is not None:
+        env["STATIC_ROOT"] = str(static_root)
     subprocess.run(
         [PYTHON, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"],
         cwd=ROOT,
@@ -187,6 +189,7 @@ class Server:
         threads: int = 1,
         timeout: int = 600,
         env: dict[str, str] | None = None,
+        log_dir: Path | None = None,
     ):
         self.database_url = database_url
         self.env = env or {}
@@ -195,10 +198,10 @@ class Server:
         self.threads = threads
         self.port = free_port()
         self.process: subprocess.Popen | None = None
-        self.log = BENCH_DIR / f"gunicorn-{self.port}.log"
+        self.log = (log_dir or BENCH_DIR) / f"gunicorn-{self.port}.log"
 
     def __enter__(self) -> Server:
-        BENCH_DIR.mkdir(parents=True, exist_ok=True)
+        self.log.parent.mkdir(parents=True, exist_ok=True)
         command = [
             str(Path(PYTHON).with_name("gunicorn")),
             "actionplan.wsgi",

@@ -6,7 +6,11 @@ from recommendations.backup import create_backup
 
 
 class Command(BaseCommand):
-    help = "Back up the database and the uploaded evidence into a new folder under DESTINATION."
+    help = (
+        "Back up the database and the uploaded evidence into a new folder under DESTINATION, "
+        "readable by its owner only and signed with BACKUP_KEY (or a key derived from "
+        "SECRET_KEY): restore it where the same key is set."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("destination", type=Path)

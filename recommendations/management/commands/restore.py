@@ -8,7 +8,9 @@ from recommendations.backup import restore_backup
 class Command(BaseCommand):
     help = (
         "Restore the database and evidence from a backup folder made by `backup`. "
-        "This REPLACES what the database holds now. Stop the site first."
+        "This REPLACES what the database holds now. Stop the site first. The backup's "
+        "signature, checksums, evidence archive and database are all checked before anything "
+        "is replaced; if any check fails, nothing changes."
     )
 
     def add_arguments(self, parser):
@@ -23,7 +25,7 @@ class Command(BaseCommand):
         try:
             manifest = restore_backup(folder)
         except (ValueError, OSError) as error:
-            raise CommandError(str(error)) from error
+            raise CommandError(f"{error} Nothing was changed.") from error
         self.stdout.write(
             self.style.SUCCESS(
                 f"Restored the {manifest['format']} backup made {manifest['created']}."

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recommendations', '0010_approved_version_in_force'),
+        ('recommendations', '0011_site_revision_marks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -101,7 +101,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("recommendations", "0011_organisations_and_reports"),
+        ("recommendations", "0012_organisations_and_reports"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 

@@ -1,0 +1,1 @@
+"""The OpenID Connect provider the single sign-on tests sign in through."""
