@@ -26,6 +26,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -34,7 +35,10 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from recommendations.models import Organisation
+from recommendations.permissions import organisation_id_of
 from recommendations.services.accounts import SignInRefused, record_single_sign_on
+from recommendations.services.organisations import set_organisation
 
 from .oidc_config import REQUIRED_ENDPOINTS
 
@@ -46,7 +50,6 @@ METADATA_SECONDS = 60 * 60
 HTTP_TIMEOUT_SECONDS = 10
 # Clocks on the tracker's server and the provider's may differ a little.
 CLOCK_SKEW_SECONDS = 120
-ORGANISATION_SESSION_KEY = "oidc_organisation"
 
 # What a refused sign-in says, each written once.
 NO_ROLE = (
@@ -64,6 +67,10 @@ OTHER_ISSUER = (
 EXPIRED = "The identity provider's answer had expired. Sign in again."
 UNVERIFIED = "The identity provider's answer could not be verified, so it was not accepted."
 NO_USERNAME = "The identity provider did not say who you are (no {claim} claim)."
+UNKNOWN_ORGANISATION = (
+    "The identity provider says you belong to {name!r}, which is not an organisation this "
+    "tracker knows. Ask an administrator to add it."
+)
 LINK_USED = (
     "This sign-in had already been used or had expired, or was started in another browser. "
     "Sign in again."
@@ -172,6 +179,7 @@ def account_for_claims(claims: dict[str, Any]) -> AbstractBaseUser:
     if len(username) > get_user_model()._meta.get_field("username").max_length:
         raise SignInRefused(UNVERIFIED)
     roles = roles_from_claims(claims)
+    organisation = organisation_from_claims(claims)
     user = record_single_sign_on(
         username=username,
         full_name=_text(claims, "name"),
@@ -182,7 +190,24 @@ def account_for_claims(claims: dict[str, Any]) -> AbstractBaseUser:
     )
     if user is None or not roles:
         raise SignInRefused(NO_ROLE)
+    if organisation is not None and organisation_id_of(user) != organisation.pk:
+        set_organisation(user=user, organisation=organisation, by=user)
     return user
+
+
+def organisation_from_claims(claims: dict[str, Any]) -> Organisation | None:
+    """The organisation the OIDC_ORGANISATION_CLAIM names (by its code, short name or name,
+    ignoring case), None when no claim is configured or sent; SignInRefused when it names an
+    organisation the tracker does not have."""
+    name = _text(claims, settings.OIDC_ORGANISATION_CLAIM)
+    if not name:
+        return None
+    found = Organisation.objects.filter(
+        Q(code__iexact=name) | Q(short_name__iexact=name) | Q(name__iexact=name)
+    ).first()
+    if found is None:
+        raise SignInRefused(UNKNOWN_ORGANISATION.format(name=name))
+    return found
 
 
 # ---------------------------------------------------------------------------- authentication
@@ -271,13 +296,8 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
         return {**userinfo, **payload}
 
     def get_or_create_user(self, access_token: str, id_token: str, payload: dict):
-        """The account for the claims, with the organisation claim kept on the session."""
-        claims = self.get_userinfo(access_token, id_token, payload)
-        user = account_for_claims(claims)
-        organisation = claims.get(settings.OIDC_ORGANISATION_CLAIM)
-        if settings.OIDC_ORGANISATION_CLAIM and isinstance(organisation, str):
-            self.request.session[ORGANISATION_SESSION_KEY] = organisation
-        return user
+        """The account for the claims, with its roles and organisation."""
+        return account_for_claims(self.get_userinfo(access_token, id_token, payload))
 
 
 # ---------------------------------------------------------------------------- pages

@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 # The tracker's roles, as recommendations.permissions.ROLES names them (which cannot be
 # imported before the apps are ready); tests/test_single_sign_on.py keeps the two in step.
-ROLE_NAMES = ("Lead", "Executive", "Administrator")
+ROLE_NAMES = ("Lead", "Executive", "Administrator", "National")
 
 # Endpoints that may be given instead of discovered, by their names in a discovery document;
 # each is read from OIDC_<NAME IN CAPITALS>, e.g. OIDC_TOKEN_ENDPOINT.

@@ -26,7 +26,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.html import escape
 
 from actionplan import oidc, oidc_config
-from recommendations import permissions
+from recommendations import permissions, services
 from recommendations.services import accounts
 from tests.factories import UserFactory
 
@@ -426,15 +426,30 @@ def test_userinfo_about_someone_else_is_refused(client, provider, monkeypatch):
     assert not get_user_model().objects.exists()
 
 
-def test_the_organisation_claim_is_kept_on_the_session(client, provider, settings):
+def test_the_organisation_claim_makes_the_account_one_of_that_organisation(
+    client, provider, settings
+):
     settings.OIDC_ORGANISATION_CLAIM = "organisation"
-    sign_in(client, provider, roles=["Tracker.Lead"], organisation="Hampshire Constabulary")
-    assert client.session[oidc.ORGANISATION_SESSION_KEY] == "Hampshire Constabulary"
+    other = services.create_organisation(name="Example Force 1", code="example-1")
+    sign_in(client, provider, roles=["Tracker.Lead"], organisation="EXAMPLE-1")
+    user = get_user_model().objects.get(username="f81d4fae-7dec")
+    assert permissions.organisation_id_of(user) == other.pk
+    assert user.account.organisation == other
+
+
+def test_an_organisation_the_tracker_does_not_know_is_refused(client, provider, settings):
+    settings.OIDC_ORGANISATION_CLAIM = "organisation"
+    response = sign_in(client, provider, roles=["Tracker.Lead"], organisation="Nowhere Police")
+    assert response.status_code == 403
+    assert "&#x27;Nowhere Police&#x27;, which is not an organisation" in response.content.decode()
+    assert not get_user_model().objects.exists()
 
 
 def test_the_organisation_claim_is_ignored_unless_configured(client, provider):
-    sign_in(client, provider, roles=["Tracker.Lead"], organisation="Hampshire Constabulary")
-    assert oidc.ORGANISATION_SESSION_KEY not in client.session
+    services.create_organisation(name="Example Force 1", code="example-1")
+    sign_in(client, provider, roles=["Tracker.Lead"], organisation="example-1")
+    user = get_user_model().objects.get(username="f81d4fae-7dec")
+    assert user.account.organisation == services.home_organisation()
 
 
 def test_endpoints_given_explicitly_are_used_without_discovery(client, provider, settings):
