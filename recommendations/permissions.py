@@ -145,6 +145,17 @@ def own_plans(user: User, plans: QuerySet[Plan] | None = None) -> QuerySet[Plan]
     return plans.filter(organisation_id=organisation_id_of(user))
 
 
+def own_rows(user: User, rows: QuerySet, path: str) -> QuerySet:
+    """The rows (of any model) belonging to plans the user may change, `path` leading from the
+    row to its organisation ("organisation", "plan__organisation", ...): every row for a
+    superuser, none for someone signed out."""
+    if not user.is_authenticated:
+        return rows.none()
+    if user.is_superuser:
+        return rows
+    return rows.filter(**{f"{path}_id": organisation_id_of(user)})
+
+
 def can_edit_update(user: User, recommendation: Recommendation) -> bool:
     """Leads write progress for the recommendations (and actions) they own; administrators for
     any of their organisation's."""

@@ -12,6 +12,7 @@ from .base import (
 )
 from .deadlines import change_due_date
 from .organisations import (
+    change_organisation,
     create_organisation,
     home_organisation,
     link_to_report,
@@ -55,6 +56,7 @@ __all__ = [
     "add_subrecommendation",
     "attach_evidence",
     "change_due_date",
+    "change_organisation",
     "change_owner",
     "change_period",
     "change_plan",

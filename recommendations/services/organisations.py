@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.utils.text import slugify
 
 from ..models import Account, Organisation, Recommendation, Report, ReportRecommendation
@@ -39,6 +40,19 @@ def create_organisation(
     organisation.full_clean()
     _save(organisation, user=by, reason="Organisation added")
     return organisation
+
+
+@transaction.atomic
+def change_organisation(
+    *, organisation: Organisation, by: AbstractBaseUser | None, reason: str = "", **changes
+) -> Organisation:
+    """Change an organisation's name, short name or code."""
+    current = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.full_clean()
+    _save(current, user=by, reason=reason or "Organisation changed")
+    return current
 
 
 def set_organisation(

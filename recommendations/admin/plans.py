@@ -7,11 +7,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
-from .evidence import require_evidence_for_completion
-from .models import (
+from .. import permissions, services
+from ..evidence import require_evidence_for_completion
+from ..models import (
     DueDateChange,
     Evidence,
+    Organisation,
     Owner,
     Plan,
     Recommendation,
@@ -19,7 +20,7 @@ from .models import (
     ReportingPeriod,
     StatusUpdate,
 )
-from .services import ADMIN_REASON
+from ..services import ADMIN_REASON
 
 CHANGED_MEANWHILE = (
     "Someone else saved this %(thing)s after you opened it, so nothing was saved. Your changes "
@@ -96,7 +97,42 @@ def _values(form) -> dict:
     }
 
 
-class ThroughServicesAdmin(SimpleHistoryAdmin):
+class OwnOrganisationAdmin(SimpleHistoryAdmin):
+    """Administrators see and choose only their own organisation's rows (a superuser every
+    organisation's): `organisation_path` leads from a row to its organisation, and each
+    foreign key to a plan-owned model offers only the user's own (permissions.own_rows)."""
+
+    organisation_path = ""
+    # Where each foreign key's choices lead to their organisation.
+    CHOICE_PATHS = {
+        Organisation: "",
+        Plan: "organisation",
+        Recommendation: "plan__organisation",
+        ReportingPeriod: "plan__organisation",
+        StatusUpdate: "recommendation__plan__organisation",
+    }
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if not self.organisation_path:
+            return rows
+        return permissions.own_rows(request.user, rows, self.organisation_path)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        model = db_field.related_model
+        if field is not None and model in self.CHOICE_PATHS and not request.user.is_superuser:
+            path = self.CHOICE_PATHS[model]
+            if path:
+                field.queryset = permissions.own_rows(request.user, field.queryset, path)
+            else:
+                field.queryset = field.queryset.filter(
+                    pk=permissions.organisation_id_of(request.user)
+                )
+        return field
+
+
+class ThroughServicesAdmin(OwnOrganisationAdmin):
     """Every save and removal goes through the services, as the pages' do: the same rules
     hold, and history records who did it. Each model's admin names its create and change
     services; removal goes through services.delete, inline rows through save_inline."""
@@ -158,8 +194,13 @@ class OwnerAdmin(ThroughServicesAdmin):
 
 @admin.register(Plan)
 class PlanAdmin(ThroughServicesAdmin):
-    list_display = ["title", "slug", "executive_lead", "response_deadline", "is_published"]
-    list_filter = ["is_published"]
+    organisation_path = "organisation"
+    list_display = [
+        "title", "slug", "organisation", "report", "executive_lead", "response_deadline",
+        "is_published",
+    ]  # fmt: skip
+    list_filter = ["is_published", "organisation"]
+    list_select_related = ["organisation", "report", "executive_lead"]
     search_fields = ["title", "report_title", "complainant"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["executive_lead", "operational_lead"]
@@ -209,6 +250,7 @@ class RecommendationAdminForm(VersionCheckedForm):
 
 @admin.register(Recommendation)
 class RecommendationAdmin(ThroughServicesAdmin):
+    organisation_path = "plan__organisation"
     form = RecommendationAdminForm
     list_display = ["number", "plan", "addressee", "owner", "due_date"]
     list_filter = ["plan"]
@@ -248,6 +290,7 @@ class RecommendationAdmin(ThroughServicesAdmin):
 
 @admin.register(ReportingPeriod)
 class ReportingPeriodAdmin(ThroughServicesAdmin):
+    organisation_path = "plan__organisation"
     list_display = ["label", "plan", "position", "period_end", "return_due"]
     list_filter = ["plan"]
     list_select_related = ["plan"]
@@ -285,6 +328,7 @@ class StatusUpdateAdminForm(VersionCheckedForm):
 
 @admin.register(StatusUpdate)
 class StatusUpdateAdmin(ThroughServicesAdmin):
+    organisation_path = "recommendation__plan__organisation"
     form = StatusUpdateAdminForm
     list_display = ["recommendation", "period", "status", "sign_off", "author", "recorded_at"]
     list_filter = ["status", "sign_off", "period__plan"]
@@ -328,7 +372,7 @@ class StatusUpdateAdmin(ThroughServicesAdmin):
         return self._record(request, obj, form)
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+class ReadOnlyHistoryAdmin(OwnOrganisationAdmin):
     """Rows that only the services write: the admin shows them and their history."""
 
     def has_add_permission(self, request):
@@ -343,6 +387,7 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 
 @admin.register(Evidence)
 class EvidenceAdmin(ReadOnlyHistoryAdmin):
+    organisation_path = "update__recommendation__plan__organisation"
     list_display = ["original_name", "update", "size", "uploaded_by", "uploaded_at", "download"]
     list_filter = ["update__period__plan"]
     list_select_related = ["update__recommendation__plan", "update__period", "uploaded_by"]
@@ -356,6 +401,7 @@ class EvidenceAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(DueDateChange)
 class DueDateChangeAdmin(ReadOnlyHistoryAdmin):
+    organisation_path = "recommendation__plan__organisation"
     list_display = ["recommendation", "old_date", "new_date", "changed_by", "changed_at"]
     list_filter = ["recommendation__plan"]
     list_select_related = ["recommendation__plan", "changed_by"]

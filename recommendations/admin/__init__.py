@@ -1,0 +1,7 @@
+"""The admin: plans and what they hold (plans.py), and what spans organisations
+(organisations.py). Every save goes through the services and into history with the signed-in
+user."""
+
+from . import organisations, plans
+
+__all__ = ["organisations", "plans"]
