@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-only test-postgres lint format bench serve-production clean
+.PHONY: run run-national test test-only test-postgres lint format bench serve-production clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,14 @@ run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	@echo "Serving on http://127.0.0.1:8000/ - sign in as lead, executive or admin (see README)."
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The national demonstration: the demo plan, fictional forces answering its report, and the
+# National account.
+run-national: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo --national
+	@echo "Serving on http://127.0.0.1:8000/ - sign in as national (see README)."
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP) test-only
