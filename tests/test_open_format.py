@@ -1,0 +1,330 @@
+"""The open return format: a plan's return as JSON (and the same rows as CSV) that another
+deployment can collate, drawn from the same return as the XLSX and PDF."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from recommendations import services
+from recommendations.choices import SignOff, Status
+from recommendations.exports import common, open_format, open_return
+from recommendations.models import DueDateChange, Evidence, ReportRecommendation
+from tests.factories import (
+    PeriodFactory,
+    PlanFactory,
+    RecommendationFactory,
+    ReportFactory,
+    StatusUpdateFactory,
+    SubRecommendationFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+REC_7 = (
+    "By 27 March 2025, where required, seek changes to their crime recording systems to enable "
+    "staff and officers to document and search for crimes not recorded as the principal crime, "
+    "as included classifications on crime records."
+)
+REC_7_1 = (
+    "Processes should be put in place to make sure this system capability is effectively used "
+    "by officers and staff."
+)
+REC_10 = (
+    "By 27 March 2025, review and update their learning and training provision relating to "
+    "stalking."
+)
+APPROVED_TEXT = "Change request raised with the records system's supplier."
+PENDING_TEXT = "Supplier delivered the change; testing in April (not yet signed off)."
+
+
+def _approve(rec, period, *, status, text, by):
+    return services.record_update(
+        recommendation=rec,
+        period=period,
+        status=status,
+        text=text,
+        author=by,
+        sign_off=SignOff.APPROVED,
+        no_evidence_reason="Seen at the board." if status == Status.COMPLETE else None,
+        reason="Signed off at the board",
+    )
+
+
+@pytest.fixture
+def plan(administrator, lead):
+    """A published plan answering the stalking report: 7 (approved, with evidence, moved
+    later twice and earlier once, and a newer update awaiting sign-off) with its action 7.1,
+    10 whose status comes from its action 10.1, and the force's own local action L1."""
+    by = administrator
+    plan = services.create_plan(
+        slug="stalking",
+        title="Stalking super-complaint action plan",
+        report_title="Stalking super-complaint investigation report",
+        report_publisher="HMICFRS, the College of Policing and the IOPC",
+        report_date=dt.date(2024, 9, 27),
+        is_published=True,
+        by=by,
+    )
+    first = services.add_period(plan=plan, label="Initial action plan response", by=by)
+    march = services.add_period(
+        plan=plan,
+        label="March 2026 update",
+        period_end=dt.date(2026, 3, 31),
+        return_due=dt.date(2026, 4, 14),
+        by=by,
+    )
+    owner = services.create_owner(name="Abbie Leeson", rank="D/Supt", by=by)
+    seven = services.add_recommendation(
+        plan=plan,
+        number="7",
+        text=REC_7,
+        addressee="Chief Constables",
+        due_date=dt.date(2025, 3, 27),
+        owner=owner,
+        by=by,
+    )
+    seven_one = services.add_subrecommendation(
+        recommendation=seven, number="7.1", text=REC_7_1, owner=lead.owner, by=by
+    )
+    ten = services.add_recommendation(
+        plan=plan, number="10", text=REC_10, addressee="Chief Constables", by=by
+    )
+    ten_one = services.add_subrecommendation(
+        recommendation=ten, number="10.1", text="Refresh the stalking e-learning.", by=by
+    )
+    services.add_recommendation(
+        plan=plan, number="L1", text="Brief every sergeant on stalking.", local=True, by=by
+    )
+    for new_date in (dt.date(2025, 9, 30), dt.date(2026, 3, 31), dt.date(2026, 1, 31)):
+        services.change_due_date(
+            recommendation=seven, new_date=new_date, reason="Supplier delays", by=by
+        )
+    _approve(seven, first, status=Status.NOT_STARTED, text="Scoping the change.", by=by)
+    update = _approve(seven, march, status=Status.AT_RISK, text=APPROVED_TEXT, by=by)
+    for name in ("request.txt", "minutes.txt"):
+        services.attach_evidence(
+            update=update, uploaded_file=SimpleUploadedFile(name, b"Minutes\n"), by=by
+        )
+    services.record_update(
+        recommendation=seven,
+        period=march,
+        status=Status.COMPLETE,
+        text=PENDING_TEXT,
+        author=lead,
+        submit=True,
+    )
+    _approve(seven_one, march, status=Status.ON_TRACK, text="Guidance drafted.", by=by)
+    _approve(ten_one, march, status=Status.COMPLETE, text="E-learning refreshed.", by=by)
+    return plan
+
+
+def document(plan, **choices) -> dict:
+    return open_return.document_for(common.build_return(plan, **choices))
+
+
+def by_number(doc: dict) -> dict[str, dict]:
+    found = {}
+    for rec in doc["recommendations"]:
+        found[rec["number"]] = rec
+        found.update({action["number"]: action for action in rec["actions"]})
+    return found
+
+
+# ---------------------------------------------------------------------------- the document
+
+
+def test_the_demo_plans_document_is_valid_against_the_schema(demo_plan):
+    doc = document(demo_plan)
+    assert open_format.problems(doc) == []
+    assert doc["format"] == "action-plan-return" and doc["version"] == 1
+    assert doc["report"]["title"] == "Stalking super-complaint investigation report"
+    assert doc["period"]["label"] == "March 2026 update"
+    assert [rec["number"] for rec in doc["recommendations"]] == ["7", "10"]
+    assert [action["number"] for action in doc["recommendations"][1]["actions"]] == [
+        "10.2",
+        "10.3",
+    ]
+    # A document that breaks the schema is caught by the same check.
+    doc["recommendations"][0]["rag"] = "Purple"
+    assert [p.where for p in open_format.problems(doc)] == ["recommendations[0].rag"]
+
+
+def test_the_document_holds_the_returns_values(plan):
+    doc = document(plan)
+    assert doc["organisation"]["code"] == plan.organisation.code
+    assert doc["report"] == {
+        "slug": plan.report.slug,
+        "title": "Stalking super-complaint investigation report",
+        "publisher": "HMICFRS, the College of Policing and the IOPC",
+        "published": "2024-09-27",
+        "url": "",
+    }
+    assert doc["plan"] == {
+        "slug": "stalking",
+        "title": "Stalking super-complaint action plan",
+        "url": "",
+    }
+    assert doc["period"] == {
+        "label": "March 2026 update",
+        "period_end": "2026-03-31",
+        "return_due": "2026-04-14",
+    }
+    assert dt.datetime.fromisoformat(doc["as_at"]).utcoffset() is not None
+    rows = by_number(doc)
+    seven = rows["7"]
+    assert seven["report_number"] == "7" and seven["local"] is False
+    assert seven["text"] == REC_7
+    assert seven["addressee"] == "Chief Constables"
+    assert seven["owner"] == "D/Supt Abbie Leeson"
+    assert (seven["status"], seven["status_label"], seven["rag"]) == ("at_risk", "At risk", "Amber")
+    assert seven["status_from_actions"] is False
+    assert seven["due_date"] == "2026-01-31"
+    assert seven["original_due_date"] == "2025-03-27"
+    assert seven["slips"] == 2  # moved later twice, then earlier once
+    assert seven["update"] == APPROVED_TEXT  # approved only: never the text awaiting sign-off
+    assert seven["evidence_count"] == 2
+    assert seven["last_updated"] is not None
+    assert [action["number"] for action in seven["actions"]] == ["7.1"]
+    assert rows["7.1"]["status"] == "on_track" and rows["7.1"]["rag"] == "Green"
+    assert rows["7.1"]["owner"] == str(plan.recommendations.get(number="7.1").owner)
+    assert rows["7.1"]["actions"] == []
+    assert rows["10"]["status_from_actions"] is True and rows["10"]["update"] is None
+    assert rows["10"]["status"] is not None
+    assert rows["10.1"]["status"] == "complete" and rows["10.1"]["rag"] == "Blue"
+    local = rows["L1"]
+    assert (local["local"], local["report_number"]) == (True, None)
+    assert (local["status"], local["status_label"], local["rag"]) == (
+        None,
+        "No status given",
+        "None",
+    )
+    assert (local["due_date"], local["slips"], local["evidence_count"]) == (None, 0, 0)
+    assert PENDING_TEXT not in json.dumps(doc)
+
+
+def test_the_document_follows_the_returns_period_filters_and_as_at(plan):
+    first = plan.periods.get(label="Initial action plan response")
+    doc = document(plan, period_id=first.pk)
+    assert doc["period"] == {"label": first.label, "period_end": None, "return_due": None}
+    seven = by_number(doc)["7"]
+    assert (seven["status"], seven["update"], seven["evidence_count"]) == (
+        "not_started",
+        "Scoping the change.",
+        0,
+    )
+    from recommendations.queries import PlanFilters
+
+    filtered = document(plan, filters=PlanFilters(q="sergeant"))
+    assert [rec["number"] for rec in filtered["recommendations"]] == ["L1"]
+    # As the plan stood before its first due date moved and before anything was approved.
+    moment = plan.created_at + dt.timedelta(microseconds=1)
+    early = document(plan, as_of=moment)
+    assert early["as_at"] == open_return._moment(moment)
+    assert early["recommendations"] == [] or by_number(early).get("7", {}).get("slips", 0) == 0
+
+
+def test_a_return_with_updates_awaiting_sign_off_is_not_made_in_the_open_format(plan):
+    with pytest.raises(common.ExportError, match="signed-off updates only"):
+        document(plan, include_pending=True)
+
+
+def test_a_document_that_breaks_the_schema_is_a_fault_not_a_return(plan, monkeypatch):
+    monkeypatch.setattr(open_return, "_date", lambda value: "31/03/2026" if value else None)
+    with pytest.raises(open_format.InvalidReturn, match="is not a 'date'"):
+        document(plan)
+
+
+def _plan_of(size: int):
+    """A plan of `size` recommendations, each linked to the report, with an action, an
+    approved update with one evidence row, and a due date moved later."""
+    plan = PlanFactory(report=ReportFactory(slug=f"report-of-{size}"))
+    period = PeriodFactory(plan=plan)
+    for n in range(1, size + 1):
+        linked = ReportRecommendation.objects.create(report=plan.report, number=str(n))
+        rec = RecommendationFactory(plan=plan, number=str(n), report_recommendation=linked)
+        SubRecommendationFactory(recommendation=rec, number=f"{n}.1")
+        update = StatusUpdateFactory(recommendation=rec, period=period)
+        Evidence.objects.create(
+            update=update,
+            file="evidence/x",
+            original_name="x.txt",
+            content_type="text/plain",
+            size=1,
+        )
+        DueDateChange.objects.create(
+            recommendation=rec,
+            old_date=dt.date(2025, 1, 1),
+            new_date=dt.date(2025, 6, 1),
+            reason="Moved",
+            changed_at=plan.created_at,
+        )
+    return plan
+
+
+@pytest.mark.parametrize("as_of", [False, True], ids=["now", "as-at"])
+def test_building_a_document_reads_as_much_for_5_recommendations_as_for_30(as_of):
+    counts = []
+    for size in (5, 30):
+        plan = _plan_of(size)
+        when = common.parse_as_of(dt.date.today().isoformat()) if as_of else None
+        with CaptureQueriesContext(connection) as queries:
+            doc = document(plan, as_of=when)
+        assert len(doc["recommendations"]) == size
+        assert {rec["slips"] for rec in doc["recommendations"]} == {1}
+        assert {rec["evidence_count"] for rec in doc["recommendations"]} == {1}
+        counts.append(len(queries))
+    print(f"queries to build a document ({'as at' if as_of else 'now'}): {counts}")
+    assert counts[0] == counts[1]
+
+
+# ---------------------------------------------------------------------------- CSV
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    assert data.startswith(b"\xef\xbb\xbf")  # the byte order mark that makes Excel read UTF-8
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_the_csv_has_a_row_per_recommendation_and_per_action_with_the_plan_on_each(plan):
+    doc = document(plan)
+    rows = read_csv(open_return.csv_bytes(doc))
+    assert [(row["number"], row["part_of"]) for row in rows] == [
+        ("7", ""),
+        ("7.1", "7"),
+        ("10", ""),
+        ("10.1", "10"),
+        ("L1", ""),
+    ]
+    assert {row["plan"] for row in rows} == {"Stalking super-complaint action plan"}
+    assert {row["period"] for row in rows} == {"March 2026 update"}
+    assert {row["organisation_code"] for row in rows} == {plan.organisation.code}
+    seven = rows[0]
+    assert (seven["status"], seven["rag"], seven["slips"], seven["evidence_count"]) == (
+        "at_risk",
+        "Amber",
+        "2",
+        "2",
+    )
+    assert (seven["local"], rows[-1]["local"], rows[-1]["report_number"]) == ("no", "yes", "")
+    assert seven["update"] == APPROVED_TEXT
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", " =1"])
+def test_csv_cells_that_look_like_formulas_are_shown_as_typed(plan, administrator, text):
+    rec = plan.recommendations.get(number="L1")
+    services.change_recommendation(recommendation=rec, text=text, by=administrator)
+    owner = services.create_owner(name=text, by=administrator)
+    services.change_recommendation(recommendation=rec, owner=owner, by=administrator)
+    row = read_csv(open_return.csv_bytes(document(plan)))[-1]
+    assert row["text"] == "'" + text
+    assert row["owner"].startswith("'")
+    assert common.looks_like_formula(text)
+    assert open_return.rows_for_csv(document(plan))[-1][10] == "'" + text
