@@ -14,6 +14,8 @@ urlpatterns = [
     path("plans/<slug:slug>/", plans.plan_table, name="plan_table"),
     path("plans/<slug:slug>/return.xlsx", returns.return_xlsx, name="return_xlsx"),
     path("plans/<slug:slug>/return.pdf", returns.return_pdf, name="return_pdf"),
+    path("plans/<slug:slug>/return.json", returns.return_json, name="return_json"),
+    path("plans/<slug:slug>/return.csv", returns.return_csv, name="return_csv"),
     path(
         "plans/<slug:slug>/returns/<uuid:task_id>/",
         returns.return_progress,

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
 from recommendations import services
 from recommendations.choices import SignOff, Status
@@ -328,3 +332,102 @@ def test_csv_cells_that_look_like_formulas_are_shown_as_typed(plan, administrato
     assert row["owner"].startswith("'")
     assert common.looks_like_formula(text)
     assert open_return.rows_for_csv(document(plan))[-1][10] == "'" + text
+
+
+# ---------------------------------------------------------------------------- downloads
+
+
+@pytest.mark.parametrize("extension", ["json", "csv"])
+def test_a_signed_in_lead_downloads_the_open_format_with_the_plan_pages_choices(
+    client, lead, plan, extension
+):
+    client.force_login(lead)
+    first = plan.periods.get(label="Initial action plan response")
+    url = reverse(f"return_{extension}", args=[plan.slug])
+    response = client.get(url, {"period": first.pk, "q": "crime recording"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == open_return.CONTENT_TYPES[extension]
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment; filename=")
+    assert "stalking_initial-action-plan-response_" in disposition
+    assert disposition.endswith(f'.{extension}"')
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"no-store", "private"} <= directives
+    if extension == "json":
+        doc = json.loads(response.content)
+        assert open_format.problems(doc) == []
+        assert doc["period"]["label"] == first.label
+        assert [rec["number"] for rec in doc["recommendations"]] == ["7"]
+        assert doc["plan"]["url"] == "http://testserver" + reverse("public_plan", args=["stalking"])
+        assert by_number(doc)["7"]["update"] == "Scoping the change."
+    else:
+        rows = read_csv(response.content)
+        assert [row["number"] for row in rows] == ["7", "7.1"]
+        assert {row["period"] for row in rows} == {first.label}
+
+
+def test_an_open_format_download_as_at_a_past_moment_shows_the_plan_as_it_stood(client, lead, plan):
+    client.force_login(lead)
+    when = timezone.localtime(plan.created_at) + dt.timedelta(minutes=1)
+    response = client.get(
+        reverse("return_json", args=[plan.slug]), {"as_of": when.date().isoformat()}
+    )
+    assert response.status_code == 200
+    doc = json.loads(response.content)
+    assert dt.datetime.fromisoformat(doc["as_at"]) <= timezone.now()
+    assert "_as-at-" in response["Content-Disposition"]
+
+
+@pytest.mark.parametrize("extension", ["json", "csv"])
+def test_asking_the_open_format_for_updates_awaiting_sign_off_is_refused_with_a_reason(
+    client, lead, plan, extension
+):
+    client.force_login(lead)
+    response = client.get(reverse(f"return_{extension}", args=[plan.slug]), {"pending": "1"})
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "signed-off updates only" in page
+    assert PENDING_TEXT not in page
+
+
+def test_a_bad_filter_or_as_at_is_refused_not_quietly_ignored(client, lead, plan):
+    client.force_login(lead)
+    url = reverse("return_json", args=[plan.slug])
+    assert client.get(url, {"as_of": "yesterday"}).status_code == 400
+    assert client.get(url, {"period": "999999"}).status_code == 400
+    assert client.get(url, {"status": "bogus"}).status_code == 400
+
+
+def test_the_plan_page_offers_the_open_format_downloads(client, lead, plan):
+    client.force_login(lead)
+    page = client.get(reverse("plan_table", args=[plan.slug])).content.decode()
+    assert f'formaction="{reverse("return_json", args=[plan.slug])}"' in page
+    assert f'formaction="{reverse("return_csv", args=[plan.slug])}"' in page
+
+
+@pytest.mark.parametrize("extension", ["json", "csv"])
+def test_export_return_writes_the_open_format(plan, tmp_path, extension, settings):
+    settings.SITE_URL = "https://tracker.example.invalid"
+    out = io.StringIO()
+    call_command("export_return", plan.slug, "--format", extension, "-o", str(tmp_path), stdout=out)
+    written = list(tmp_path.glob(f"*.{extension}"))
+    assert len(written) == 1 and written[0].name.startswith("stalking_march-2026-update_")
+    assert "Wrote" in out.getvalue()
+    if extension == "json":
+        doc = json.loads(written[0].read_bytes())
+        open_format.check(doc)
+        assert doc["plan"]["url"] == "https://tracker.example.invalid/public/stalking/"
+        assert by_number(doc)["7"]["update"] == APPROVED_TEXT
+    else:
+        assert [row["number"] for row in read_csv(written[0].read_bytes())][:2] == ["7", "7.1"]
+
+
+def test_export_return_refuses_the_open_format_with_updates_awaiting_sign_off(plan, tmp_path):
+    tmp_path = tmp_path / "returns"
+    tmp_path.mkdir()
+    with pytest.raises(CommandError, match="signed-off updates only"):
+        call_command(
+            "export_return", plan.slug, "--format", "json", "--include-pending",
+            "-o", str(tmp_path),
+        )  # fmt: skip
+    assert list(tmp_path.iterdir()) == []

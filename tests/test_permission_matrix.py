@@ -143,6 +143,14 @@ RULES = [
               outsider=DENIED, refusal=RETURNS_REFUSED),
     plan_wide("return_pdf", "POST", anonymous=SIGN_IN, lead=WRONG_METHOD,
               executive=WRONG_METHOD, administrator=WRONG_METHOD, outsider=WRONG_METHOD),
+    plan_wide("return_json", "GET", anonymous=SIGN_IN, lead=OK, executive=OK, administrator=OK,
+              outsider=DENIED, refusal=RETURNS_REFUSED),
+    plan_wide("return_json", "POST", anonymous=SIGN_IN, lead=WRONG_METHOD,
+              executive=WRONG_METHOD, administrator=WRONG_METHOD, outsider=WRONG_METHOD),
+    plan_wide("return_csv", "GET", anonymous=SIGN_IN, lead=OK, executive=OK, administrator=OK,
+              outsider=DENIED, refusal=RETURNS_REFUSED),
+    plan_wide("return_csv", "POST", anonymous=SIGN_IN, lead=WRONG_METHOD,
+              executive=WRONG_METHOD, administrator=WRONG_METHOD, outsider=WRONG_METHOD),
     # A return large enough for the background worker: the download leads to its progress page.
     plan_wide("return_pdf:background", "GET", anonymous=SIGN_IN, lead=REDIRECT,
               executive=REDIRECT, administrator=REDIRECT, outsider=DENIED,
@@ -389,6 +397,12 @@ URLS: dict[str, Callable[[World, Recommendation], str]] = {
     ),
     "return_pdf": lambda w, rec: (
         reverse("return_pdf", args=[_slug(w)]) + f"?period={w.submitted.pk}"
+    ),
+    "return_json": lambda w, rec: (
+        reverse("return_json", args=[_slug(w)]) + f"?period={w.submitted.pk}"
+    ),
+    "return_csv": lambda w, rec: (
+        reverse("return_csv", args=[_slug(w)]) + f"?period={w.submitted.pk}"
     ),
     "return_pdf:background": lambda w, rec: (
         reverse("return_pdf", args=[_slug(w)]) + f"?period={w.submitted.pk}"
