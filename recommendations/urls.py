@@ -62,5 +62,7 @@ urlpatterns = [
         name="due_date_edit",
     ),
     path("public/<slug:slug>/", public.public_plan, name="public_plan"),
+    path("public/<slug:slug>/return.json", public.public_return_json, name="public_return_json"),
+    path("public/<slug:slug>/return.csv", public.public_return_csv, name="public_return_csv"),
     path("healthz", health.healthz, name="healthz"),
 ]

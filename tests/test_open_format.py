@@ -13,14 +13,28 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import http_date, parse_http_date
 
 from recommendations import services
 from recommendations.choices import SignOff, Status
 from recommendations.exports import common, open_format, open_return
-from recommendations.models import DueDateChange, Evidence, ReportRecommendation
+from recommendations.models import (
+    DueDateChange,
+    Evidence,
+    Organisation,
+    Owner,
+    Plan,
+    Recommendation,
+    Report,
+    ReportingPeriod,
+    ReportRecommendation,
+    StatusUpdate,
+)
+from recommendations.views import public
 from tests.factories import (
     PeriodFactory,
     PlanFactory,
@@ -431,3 +445,114 @@ def test_export_return_refuses_the_open_format_with_updates_awaiting_sign_off(pl
             "-o", str(tmp_path),
         )  # fmt: skip
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------- public
+
+
+def _public(client, plan, extension="json", **headers):
+    return client.get(reverse(f"public_return_{extension}", args=[plan.slug]), **headers)
+
+
+@pytest.mark.parametrize("extension", ["json", "csv"])
+def test_a_published_plans_return_is_public_with_approved_content_only(client, plan, extension):
+    response = _public(client, plan, extension)
+    assert response.status_code == 200
+    assert response["Content-Type"] == open_return.CONTENT_TYPES[extension]
+    body = response.content.decode("utf-8-sig")
+    assert APPROVED_TEXT in body
+    assert PENDING_TEXT not in body
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert directives == {"public", f"max-age={public.PUBLIC_RETURN_MAX_AGE}"}
+    assert response["ETag"].startswith('"') and len(response["ETag"]) == 66  # strong: no W/
+    assert response["Last-Modified"].endswith(" GMT")
+    if extension == "json":
+        doc = json.loads(body)
+        open_format.check(doc)
+        assert doc["period"]["label"] == "March 2026 update"  # the latest period
+        assert doc["plan"]["url"] == "http://testserver/public/stalking/"
+        assert doc["as_at"] == doc["generated_at"]
+    else:
+        assert response["Content-Disposition"].startswith("attachment; filename=")
+
+
+def test_a_draft_never_reaches_the_public_return(client, plan, lead):
+    seven = plan.recommendations.get(number="7")
+    services.record_update(
+        recommendation=seven,
+        period=plan.periods.get(label="March 2026 update"),
+        status=Status.ON_TRACK,
+        text="A draft nobody has submitted yet.",
+        author=lead,
+    )
+    body = _public(client, plan).content.decode()
+    assert "A draft nobody has submitted yet." not in body
+    assert by_number(json.loads(body))["7"]["update"] == APPROVED_TEXT
+
+
+@pytest.mark.parametrize("extension", ["json", "csv"])
+def test_an_unpublished_or_unknown_plans_return_is_not_found(
+    client, plan, administrator, extension
+):
+    services.change_plan(plan=plan, is_published=False, by=administrator)
+    assert _public(client, plan, extension).status_code == 404
+    assert client.get(f"/public/no-such-plan/return.{extension}").status_code == 404
+
+
+def test_the_public_return_is_the_same_bytes_until_what_it_holds_changes(client, plan, lead):
+    first = _public(client, plan)
+    assert _public(client, plan).content == first.content
+    # A newer update awaiting sign-off changes nothing the public return holds.
+    services.record_update(
+        recommendation=plan.recommendations.get(number="7.1"),
+        period=plan.periods.get(label="March 2026 update"),
+        status=Status.AT_RISK,
+        text="Guidance delayed.",
+        author=lead,
+        submit=True,
+    )
+    after = _public(client, plan)
+    assert (after["ETag"], after["Last-Modified"]) == (first["ETag"], first["Last-Modified"])
+    assert after.content == first.content
+
+
+def test_a_matching_etag_is_answered_not_modified(client, plan):
+    first = _public(client, plan)
+    again = _public(client, plan, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == first["ETag"]
+    assert _public(client, plan, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+
+
+def test_an_unchanged_plan_since_is_answered_not_modified(client, plan):
+    first = _public(client, plan)
+    since = first["Last-Modified"]
+    assert _public(client, plan, HTTP_IF_MODIFIED_SINCE=since).status_code == 304
+    earlier = http_date(parse_http_date(since) - 1)
+    assert _public(client, plan, HTTP_IF_MODIFIED_SINCE=earlier).status_code == 200
+
+
+def age_history(by: dt.timedelta = dt.timedelta(hours=1)) -> None:
+    """Everything recorded so far happened `by` earlier (Last-Modified counts whole seconds,
+    so a change in the same second as the last one could not be told apart by the date)."""
+    for model in (
+        Plan, Organisation, Report, ReportRecommendation, ReportingPeriod, Recommendation,
+        Owner, DueDateChange, StatusUpdate, Evidence,
+    ):  # fmt: skip
+        model.history.update(history_date=F("history_date") - by)
+
+
+def test_an_approval_changes_the_etag_and_moves_last_modified_on(client, plan, executive):
+    age_history()
+    first = _public(client, plan)
+    seven = plan.recommendations.get(number="7")
+    update = seven.updates.get(period__label="March 2026 update")
+    services.change_sign_off(update=update, to=SignOff.APPROVED, by=executive)
+    after = _public(client, plan, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert after.status_code == 200
+    assert after["ETag"] != first["ETag"]
+    assert parse_http_date(after["Last-Modified"]) > parse_http_date(first["Last-Modified"])
+    assert PENDING_TEXT in after.content.decode()  # approved now, so public
+    since = _public(client, plan, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since.status_code == 200
