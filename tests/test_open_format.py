@@ -34,6 +34,7 @@ from recommendations.models import (
     ReportRecommendation,
     StatusUpdate,
 )
+from recommendations.queries import PlanFilters
 from recommendations.views import public
 from tests.factories import (
     PeriodFactory,
@@ -228,7 +229,7 @@ def test_the_document_holds_the_returns_values(plan):
     assert PENDING_TEXT not in json.dumps(doc)
 
 
-def test_the_document_follows_the_returns_period_filters_and_as_at(plan):
+def test_the_document_follows_the_returns_period_and_filters(plan):
     first = plan.periods.get(label="Initial action plan response")
     doc = document(plan, period_id=first.pk)
     assert doc["period"] == {"label": first.label, "period_end": None, "return_due": None}
@@ -238,15 +239,36 @@ def test_the_document_follows_the_returns_period_filters_and_as_at(plan):
         "Scoping the change.",
         0,
     )
-    from recommendations.queries import PlanFilters
-
     filtered = document(plan, filters=PlanFilters(q="sergeant"))
     assert [rec["number"] for rec in filtered["recommendations"]] == ["L1"]
-    # As the plan stood before its first due date moved and before anything was approved.
-    moment = plan.created_at + dt.timedelta(microseconds=1)
-    early = document(plan, as_of=moment)
-    assert early["as_at"] == open_return._moment(moment)
-    assert early["recommendations"] == [] or by_number(early).get("7", {}).get("slips", 0) == 0
+
+
+def test_a_document_as_at_a_past_moment_holds_what_the_plan_held_then(plan, executive):
+    before = timezone.now()
+    seven = plan.recommendations.get(number="7")
+    update = seven.updates.get(period__label="March 2026 update")
+    services.change_sign_off(update=update, to=SignOff.APPROVED, by=executive)
+    services.attach_evidence(
+        update=update, uploaded_file=SimpleUploadedFile("note.txt", b"Note\n"), by=executive
+    )
+    services.change_due_date(
+        recommendation=seven, new_date=dt.date(2026, 6, 30), reason="Testing", by=executive
+    )
+    now, then = by_number(document(plan))["7"], by_number(document(plan, as_of=before))["7"]
+    assert (now["status"], now["update"], now["slips"], now["evidence_count"]) == (
+        "complete",
+        PENDING_TEXT,
+        3,
+        3,
+    )
+    assert (then["status"], then["update"], then["slips"], then["evidence_count"]) == (
+        "at_risk",
+        APPROVED_TEXT,
+        2,
+        2,
+    )
+    assert (now["due_date"], then["due_date"]) == ("2026-06-30", "2026-01-31")
+    assert document(plan, as_of=before)["as_at"] == open_return._moment(before)
 
 
 def test_a_return_with_updates_awaiting_sign_off_is_not_made_in_the_open_format(plan):
@@ -300,6 +322,18 @@ def test_building_a_document_reads_as_much_for_5_recommendations_as_for_30(as_of
         assert {rec["evidence_count"] for rec in doc["recommendations"]} == {1}
         counts.append(len(queries))
     print(f"queries to build a document ({'as at' if as_of else 'now'}): {counts}")
+    assert counts[0] == counts[1]
+
+
+def test_the_public_return_reads_as_much_for_5_recommendations_as_for_30(client):
+    counts = []
+    for size in (5, 30):
+        plan = _plan_of(size)
+        services.change_plan(plan=plan, is_published=True, by=None)
+        with CaptureQueriesContext(connection) as queries:
+            assert _public(client, plan).status_code == 200
+        counts.append(len(queries))
+    print(f"queries to answer the public return: {counts}")
     assert counts[0] == counts[1]
 
 

@@ -51,6 +51,13 @@ def public_plan(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def public_url(request: HttpRequest, plan: Plan) -> str:
+    """The plan's public page, as the open format names it (empty when it is not published)."""
+    if not plan.is_published:
+        return ""
+    return request.build_absolute_uri(reverse("public_plan", args=[plan.slug]))
+
+
 def _public_return(request: HttpRequest, slug: str, extension: str) -> HttpResponse:
     """The published plan's return for its latest period, approved content only.
 
@@ -61,10 +68,10 @@ def _public_return(request: HttpRequest, slug: str, extension: str) -> HttpRespo
     """
     plan = _published(slug)
     changed = open_return.last_changed(plan)
-    page = request.build_absolute_uri(reverse("public_plan", args=[plan.slug]))
     try:
         ret = common.build_return(plan, now=changed)
-        body = open_return.WRITERS[extension](open_return.document_for(ret, public_url=page))
+        document = open_return.document_for(ret, public_url=public_url(request, plan))
+        body = open_return.WRITERS[extension](document)
     except common.ExportError as error:
         raise Http404(str(error)) from None
     response = HttpResponse(body, content_type=open_return.CONTENT_TYPES[extension])

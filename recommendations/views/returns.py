@@ -22,6 +22,7 @@ from ..exports import common, jobs, open_return
 from ..forms import PlanFilterForm
 from ..models import Owner, Plan
 from .lookups import plan_for
+from .public import public_url
 
 XLSX_TYPE = jobs.XLSX_TYPE
 PDF_TYPE = jobs.PDF_TYPE
@@ -104,13 +105,6 @@ def _file(
         return open_return.WRITERS[extension](document), open_return.CONTENT_TYPES[extension]
     file_format = jobs.FORMATS[extension]
     return file_format.writer(ret), file_format.content_type
-
-
-def public_url(request: HttpRequest, plan: Plan) -> str:
-    """The plan's public page, as the open format names it (empty when it is not published)."""
-    if not plan.is_published:
-        return ""
-    return request.build_absolute_uri(reverse("public_plan", args=[plan.slug]))
 
 
 def _in_background(plan: Plan, job: jobs.ReturnJob) -> HttpResponse:
