@@ -14,6 +14,8 @@ urlpatterns = [
     path("plans/<slug:slug>/", plans.plan_table, name="plan_table"),
     path("plans/<slug:slug>/return.xlsx", returns.return_xlsx, name="return_xlsx"),
     path("plans/<slug:slug>/return.pdf", returns.return_pdf, name="return_pdf"),
+    path("plans/<slug:slug>/return.json", returns.return_json, name="return_json"),
+    path("plans/<slug:slug>/return.csv", returns.return_csv, name="return_csv"),
     path(
         "plans/<slug:slug>/returns/<uuid:task_id>/",
         returns.return_progress,
@@ -60,5 +62,7 @@ urlpatterns = [
         name="due_date_edit",
     ),
     path("public/<slug:slug>/", public.public_plan, name="public_plan"),
+    path("public/<slug:slug>/return.json", public.public_return_json, name="public_return_json"),
+    path("public/<slug:slug>/return.csv", public.public_return_csv, name="public_return_csv"),
     path("healthz", health.healthz, name="healthz"),
 ]

@@ -143,6 +143,14 @@ RULES = [
               outsider=DENIED, refusal=RETURNS_REFUSED),
     plan_wide("return_pdf", "POST", anonymous=SIGN_IN, lead=WRONG_METHOD,
               executive=WRONG_METHOD, administrator=WRONG_METHOD, outsider=WRONG_METHOD),
+    plan_wide("return_json", "GET", anonymous=SIGN_IN, lead=OK, executive=OK, administrator=OK,
+              outsider=DENIED, refusal=RETURNS_REFUSED),
+    plan_wide("return_json", "POST", anonymous=SIGN_IN, lead=WRONG_METHOD,
+              executive=WRONG_METHOD, administrator=WRONG_METHOD, outsider=WRONG_METHOD),
+    plan_wide("return_csv", "GET", anonymous=SIGN_IN, lead=OK, executive=OK, administrator=OK,
+              outsider=DENIED, refusal=RETURNS_REFUSED),
+    plan_wide("return_csv", "POST", anonymous=SIGN_IN, lead=WRONG_METHOD,
+              executive=WRONG_METHOD, administrator=WRONG_METHOD, outsider=WRONG_METHOD),
     # A return large enough for the background worker: the download leads to its progress page.
     plan_wide("return_pdf:background", "GET", anonymous=SIGN_IN, lead=REDIRECT,
               executive=REDIRECT, administrator=REDIRECT, outsider=DENIED,
@@ -228,6 +236,21 @@ RULES = [
               executive=MISSING, administrator=MISSING, outsider=MISSING),
     plan_wide("public_plan:published", "POST", anonymous=WRONG_METHOD, lead=WRONG_METHOD,
               executive=WRONG_METHOD, administrator=WRONG_METHOD, outsider=WRONG_METHOD),
+    # The published plan's return in the open format: the same rule as its page.
+    plan_wide("public_return_json:published", "GET", anonymous=OK, lead=OK, executive=OK,
+              administrator=OK, outsider=OK),
+    plan_wide("public_return_json:unpublished", "GET", anonymous=MISSING, lead=MISSING,
+              executive=MISSING, administrator=MISSING, outsider=MISSING),
+    plan_wide("public_return_json:published", "POST", anonymous=WRONG_METHOD,
+              lead=WRONG_METHOD, executive=WRONG_METHOD, administrator=WRONG_METHOD,
+              outsider=WRONG_METHOD),
+    plan_wide("public_return_csv:published", "GET", anonymous=OK, lead=OK, executive=OK,
+              administrator=OK, outsider=OK),
+    plan_wide("public_return_csv:unpublished", "GET", anonymous=MISSING, lead=MISSING,
+              executive=MISSING, administrator=MISSING, outsider=MISSING),
+    plan_wide("public_return_csv:published", "POST", anonymous=WRONG_METHOD,
+              lead=WRONG_METHOD, executive=WRONG_METHOD, administrator=WRONG_METHOD,
+              outsider=WRONG_METHOD),
     # The health check for load balancers: no sign-in, and nothing to post.
     plan_wide("healthz", "GET", anonymous=OK, lead=OK, executive=OK, administrator=OK,
               outsider=OK),
@@ -390,6 +413,12 @@ URLS: dict[str, Callable[[World, Recommendation], str]] = {
     "return_pdf": lambda w, rec: (
         reverse("return_pdf", args=[_slug(w)]) + f"?period={w.submitted.pk}"
     ),
+    "return_json": lambda w, rec: (
+        reverse("return_json", args=[_slug(w)]) + f"?period={w.submitted.pk}"
+    ),
+    "return_csv": lambda w, rec: (
+        reverse("return_csv", args=[_slug(w)]) + f"?period={w.submitted.pk}"
+    ),
     "return_pdf:background": lambda w, rec: (
         reverse("return_pdf", args=[_slug(w)]) + f"?period={w.submitted.pk}"
     ),
@@ -425,6 +454,16 @@ URLS: dict[str, Callable[[World, Recommendation], str]] = {
     "due_date_edit": lambda w, rec: reverse("due_date_edit", args=[_slug(w), rec.number]),
     "public_plan:published": lambda w, rec: reverse("public_plan", args=[w.plan.slug]),
     "public_plan:unpublished": lambda w, rec: reverse("public_plan", args=[w.hidden.slug]),
+    "public_return_json:published": lambda w, rec: reverse(
+        "public_return_json", args=[w.plan.slug]
+    ),
+    "public_return_json:unpublished": lambda w, rec: reverse(
+        "public_return_json", args=[w.hidden.slug]
+    ),
+    "public_return_csv:published": lambda w, rec: reverse("public_return_csv", args=[w.plan.slug]),
+    "public_return_csv:unpublished": lambda w, rec: reverse(
+        "public_return_csv", args=[w.hidden.slug]
+    ),
     "admin:index": lambda w, rec: reverse("admin:index"),
 }
 

@@ -86,6 +86,12 @@ def looks_like_formula(text: str) -> bool:
     return text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS)
 
 
+def neutralise_formula(text: str) -> str:
+    """`text` for a file with no cell styles (CSV): an apostrophe before what looks like a
+    formula, so a spreadsheet program shows it as typed, as the XLSX's quote prefix does."""
+    return "'" + text if looks_like_formula(text) else text
+
+
 # ---------------------------------------------------------------------------- reading choices
 
 

@@ -1,10 +1,11 @@
-"""Downloading a plan's return as XLSX or PDF, with the plan page's filters, a reporting period
-and an optional "as at" moment.
+"""Downloading a plan's return as XLSX or PDF, or in the open return format (JSON, CSV), with
+the plan page's filters, a reporting period and an optional "as at" moment.
 
 A return small enough to make in a moment is made in the request. A larger one is made by
 the background worker (exports/jobs.py): the download answers at once with a progress page,
 which offers the file when it is ready; a return made before for the same choices (and the
-same state of the plan) is served again at once.
+same state of the plan) is served again at once. JSON and CSV are quick to make at any size,
+so they are always made in the request.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_GET
 
 from .. import permissions
-from ..exports import common, jobs
+from ..exports import common, jobs, open_return
 from ..forms import PlanFilterForm
 from ..models import Owner, Plan
 from .lookups import plan_for
+from .public import public_url
 
 XLSX_TYPE = jobs.XLSX_TYPE
 PDF_TYPE = jobs.PDF_TYPE
@@ -65,7 +67,7 @@ def _download(request: HttpRequest, slug: str, *, extension: str) -> HttpRespons
         period_id = common.parse_period_id(request.GET.get("period"))
         as_of = common.parse_as_of(request.GET.get("as_of"))
         include_pending = common.parse_flag(request.GET.get("pending"), name="pending")
-        if jobs.in_background(plan, extension):
+        if extension in jobs.FORMATS and jobs.in_background(plan, extension):
             job = jobs.ReturnJob.ask(
                 plan,
                 extension=extension,
@@ -84,14 +86,25 @@ def _download(request: HttpRequest, slug: str, *, extension: str) -> HttpRespons
             include_pending=include_pending,
             generated_by=generated_by,
         )
+        data, content_type = _file(request, plan, ret, extension)
     except common.ExportError as error:
         return _refuse(request, plan, [str(error)])
-    file_format = jobs.FORMATS[extension]
-    response = HttpResponse(file_format.writer(ret), content_type=file_format.content_type)
+    response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=ret.filename(extension)
     )
     return _private(response)
+
+
+def _file(
+    request: HttpRequest, plan: Plan, ret: common.PlanReturn, extension: str
+) -> tuple[bytes, str]:
+    """The return's file in the format asked for, and its content type."""
+    if extension in open_return.WRITERS:
+        document = open_return.document_for(ret, public_url=public_url(request, plan))
+        return open_return.WRITERS[extension](document), open_return.CONTENT_TYPES[extension]
+    file_format = jobs.FORMATS[extension]
+    return file_format.writer(ret), file_format.content_type
 
 
 def _in_background(plan: Plan, job: jobs.ReturnJob) -> HttpResponse:
@@ -117,6 +130,16 @@ def return_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def return_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     return _download(request, slug, extension="pdf")
+
+
+@require_GET
+def return_json(request: HttpRequest, slug: str) -> HttpResponse:
+    return _download(request, slug, extension="json")
+
+
+@require_GET
+def return_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    return _download(request, slug, extension="csv")
 
 
 def _progress(request: HttpRequest, slug: str, task_id) -> tuple[Plan, jobs.Progress]:

@@ -2,12 +2,15 @@ import os
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
-from recommendations.exports import common, pdf, xlsx
+from recommendations.exports import common, open_return, pdf, xlsx
 from recommendations.models import Plan
 
 WRITERS = {"xlsx": xlsx.render, "pdf": pdf.render}
+FORMATS = sorted([*WRITERS, *open_return.WRITERS])
 
 
 def write_whole(path: Path, data: bytes) -> None:
@@ -25,14 +28,17 @@ def write_whole(path: Path, data: bytes) -> None:
 
 class Command(BaseCommand):
     help = (
-        "Export a plan's return as XLSX or PDF: every recommendation, signed-off updates only "
-        "(unless --include-pending), for one reporting period (default: the latest), as the "
-        "plan stands now or as it stood at --as-of."
+        "Export a plan's return as XLSX or PDF, or in the open return format (JSON, or the same "
+        "rows as CSV): every recommendation, signed-off updates only (unless --include-pending, "
+        "XLSX and PDF only), for one reporting period (default: the latest), as the plan stands "
+        "now or as it stood at --as-of."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("slug", help="The plan's web address, e.g. stalking-super-complaint.")
-        parser.add_argument("--format", choices=sorted(WRITERS), required=True, help="xlsx or pdf.")
+        parser.add_argument(
+            "--format", choices=FORMATS, required=True, help="xlsx, pdf, json or csv."
+        )
         parser.add_argument(
             "--period",
             default="",
@@ -77,18 +83,30 @@ class Command(BaseCommand):
                 include_pending=options["include_pending"],
                 generated_by="manage.py export_return",
             )
+            extension = options["format"]
+            data = self.render(ret, extension)
         except common.ExportError as error:
             raise CommandError(str(error)) from None
-        extension = options["format"]
         path = Path(options["output"] or ret.filename(extension))
         if path.is_dir():
             path = path / ret.filename(extension)
         if not path.parent.is_dir():
             raise CommandError(f"The folder {path.parent} does not exist.")
-        write_whole(path, WRITERS[extension](ret))
+        write_whole(path, data)
         period = f'"{ret.period_label}"' if ret.period else "no reporting period"
         self.stdout.write(
             f"Wrote {path}: {len(ret.rows)} recommendation{'s' if len(ret.rows) != 1 else ''}, "
             f"{period}, as at {ret.as_at_text}"
             + (", including updates awaiting sign-off." if ret.include_pending else ".")
         )
+
+    def render(self, ret: common.PlanReturn, extension: str) -> bytes:
+        if extension in WRITERS:
+            return WRITERS[extension](ret)
+        # No request to name the site: the open format names the plan's public page by
+        # SITE_URL.
+        public_url = ""
+        if ret.plan.is_published:
+            public_url = settings.SITE_URL + reverse("public_plan", args=[ret.plan.slug])
+        document = open_return.document_for(ret, public_url=public_url)
+        return open_return.WRITERS[extension](document)
