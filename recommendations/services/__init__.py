@@ -10,6 +10,7 @@ from .base import (
     ConflictError,
     WorkflowError,
 )
+from .collation import Outcome, ReturnRefused, take_return
 from .deadlines import change_due_date
 from .organisations import (
     create_organisation,
@@ -49,6 +50,8 @@ __all__ = [
     "SAME_DUE_DATE",
     "SIGN_OFF_REASONS",
     "ConflictError",
+    "Outcome",
+    "ReturnRefused",
     "WorkflowError",
     "add_period",
     "add_recommendation",
@@ -72,4 +75,5 @@ __all__ = [
     "report_for",
     "save_import_mapping",
     "set_organisation",
+    "take_return",
 ]

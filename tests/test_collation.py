@@ -1,0 +1,232 @@
+"""Taking forces' returns in (the open return format): what a return creates, that the same
+return twice writes nothing, that a changed return changes only what changed, and that a bad
+return is refused whole with messages naming the force and the row."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+
+from recommendations.choices import SignOff, Status
+from recommendations.exports import open_format
+from recommendations.models import (
+    DueDateChange,
+    Organisation,
+    Plan,
+    Recommendation,
+    ReportingPeriod,
+    StatusUpdate,
+)
+from recommendations.services import ReturnRefused, take_return
+from tests.factories import OrganisationFactory, UserFactory
+from tests.open_returns import return_document, stalking_report
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def national(db):
+    return UserFactory(username="national-lead", role="National")
+
+
+@pytest.fixture
+def report(db):
+    return stalking_report()
+
+
+def row_counts() -> dict[str, int]:
+    """How many rows every model of the tracker holds, history records included."""
+    counts = {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_app_config("recommendations").get_models()
+    }
+    assert "recommendations.HistoricalStatusUpdate" in counts
+    return counts
+
+
+def test_the_helper_makes_a_valid_return():
+    open_format.check(return_document())
+
+
+def test_a_valid_return_creates_the_organisation_plan_period_and_approved_updates(national, report):
+    outcome = take_return(
+        document=return_document(), report=report, by=national, source="example.json"
+    )
+
+    organisation = Organisation.objects.get(code="example")
+    assert (organisation.name, organisation.short_name) == ("Example Constabulary", "EC")
+    plan = Plan.objects.get(organisation=organisation, report=report)
+    assert plan.slug == "example-stalking-super-complaint"
+    assert plan.title == "Stalking action plan"
+    period = ReportingPeriod.objects.get(plan=plan)
+    assert (period.label, str(period.period_end)) == ("March 2026 update", "2026-03-31")
+    recs = {rec.number: rec for rec in plan.recommendations.all()}
+    assert set(recs) == {"7", "7.1", "10", "L1"}
+    assert recs["7.1"].parent == recs["7"]
+    assert recs["7"].report_recommendation == report.recommendations.get(number="7")
+    assert recs["L1"].is_local
+    assert str(recs["7"].owner) == "D/Supt Example Owner"
+    assert recs["7.1"].owner is None
+    updates = {u.recommendation.number: u for u in StatusUpdate.objects.filter(period=period)}
+    assert set(updates) == {"7", "7.1", "10", "L1"}
+    assert updates["10"].status == Status.AT_RISK
+    assert updates["L1"].text == ""
+    for update in updates.values():
+        assert update.sign_off == SignOff.APPROVED
+        assert update.approved_status == update.status
+        assert update.approved_text == update.text
+        assert update.author == national
+        record = update.history.get()
+        assert record.history_user == national
+        assert record.history_change_reason == "Return taken in from example.json"
+    assert (outcome.organisation, outcome.plan, outcome.period) == (organisation, plan, period)
+    assert outcome.organisation_created and outcome.plan_created
+    # A period, four recommendations and actions, four updates.
+    assert (outcome.created, outcome.changed, outcome.unchanged) == (9, 0, 0)
+
+
+def test_the_same_return_twice_writes_nothing(national, report):
+    take_return(document=return_document(), report=report, by=national, source="a.json")
+    before = row_counts()
+    versions = list(Recommendation.objects.order_by("pk").values_list("pk", "version"))
+    update_versions = list(StatusUpdate.objects.order_by("pk").values_list("pk", "version"))
+
+    outcome = take_return(document=return_document(), report=report, by=national, source="a.json")
+
+    assert row_counts() == before
+    assert list(Recommendation.objects.order_by("pk").values_list("pk", "version")) == versions
+    assert list(StatusUpdate.objects.order_by("pk").values_list("pk", "version")) == update_versions
+    assert (outcome.created, outcome.changed, outcome.unchanged) == (0, 0, 9)
+    assert not outcome.changed_anything
+    assert "unchanged" in str(outcome)
+
+
+def test_a_changed_status_changes_only_that_update(national, report):
+    take_return(document=return_document(), report=report, by=national)
+    document = return_document()
+    document["recommendations"][1]["status"] = "complete"
+    document["recommendations"][1]["evidence_count"] = 2
+    before = row_counts()
+
+    outcome = take_return(document=document, report=report, by=national, source="b.json")
+
+    after = row_counts()
+    changed = {label for label in after if after[label] != before[label]}
+    history = "recommendations.HistoricalStatusUpdate"
+    assert changed == {history}
+    assert after[history] == before[history] + 1
+    update = StatusUpdate.objects.get(recommendation__number="10")
+    assert (update.status, update.approved_status, update.sign_off) == (
+        Status.COMPLETE,
+        Status.COMPLETE,
+        SignOff.APPROVED,
+    )
+    assert "2 files" in update.no_evidence_reason
+    assert (outcome.created, outcome.changed, outcome.unchanged) == (0, 1, 8)
+
+
+def test_changed_text_owner_and_due_date_change_that_recommendation(national, report):
+    take_return(document=return_document(), report=report, by=national)
+    document = return_document()
+    document["recommendations"][0]["owner"] = "T/DCI New Owner"
+    document["recommendations"][0]["due_date"] = "2025-09-30"
+    document["recommendations"][0]["slips"] = 1
+
+    outcome = take_return(document=document, report=report, by=national, source="c.json")
+
+    rec = Recommendation.objects.get(number="7")
+    assert str(rec.owner) == "T/DCI New Owner"
+    assert (str(rec.due_date), str(rec.original_due_date)) == ("2025-09-30", "2025-03-27")
+    slip = DueDateChange.objects.get(recommendation=rec)
+    assert "Example Constabulary" in slip.reason
+    assert (outcome.created, outcome.changed) == (0, 1)
+    assert Recommendation.objects.get(number="10").version == 1
+
+
+def test_a_known_organisation_is_found_by_its_code(national, report):
+    known = OrganisationFactory(name="Example Constabulary (known)", code="example")
+
+    outcome = take_return(document=return_document(), report=report, by=national)
+
+    assert outcome.organisation == known
+    assert not outcome.organisation_created
+    assert Organisation.objects.filter(code="example").count() == 1
+
+
+def assert_refused(document, report, national, *expected: str) -> list[str]:
+    before = row_counts()
+    with pytest.raises(ReturnRefused) as refused:
+        take_return(document=document, report=report, by=national, source="bad.json")
+    assert row_counts() == before
+    for text in expected:
+        assert any(text in message for message in refused.value.messages), refused.value.messages
+    return refused.value.messages
+
+
+def test_a_missing_required_field_is_refused_naming_the_force_and_row(national, report):
+    document = return_document()
+    del document["recommendations"][1]["text"]
+
+    assert_refused(
+        document,
+        report,
+        national,
+        "Example Constabulary, row 2 (recommendation 10): 'text' is a required property",
+    )
+
+
+def test_a_bad_status_of_an_action_is_refused_naming_the_action(national, report):
+    document = return_document()
+    document["recommendations"][0]["actions"][0]["status"] = "done"
+
+    assert_refused(
+        document,
+        report,
+        national,
+        "Example Constabulary, row 1, action 1 (recommendation 7.1): status:",
+    )
+
+
+def test_an_unknown_recommendation_number_is_refused_and_nothing_is_saved(national, report):
+    take_return(document=return_document(), report=report, by=national)
+    document = return_document()
+    document["recommendations"][1]["status"] = "complete"  # would change, if it were taken
+    document["recommendations"][2].update(number="99", report_number="99", local=False)
+
+    messages = assert_refused(
+        document,
+        report,
+        national,
+        "Example Constabulary, row 3 (recommendation 99): the report has no recommendation 99",
+    )
+    assert len(messages) == 1
+    assert StatusUpdate.objects.get(recommendation__number="10").status == Status.AT_RISK
+
+
+def test_a_return_to_another_report_is_refused(national, report):
+    document = return_document()
+    document["report"].update(slug="another-report", title="Another inspection")
+
+    assert_refused(
+        document,
+        report,
+        national,
+        "Example Constabulary: This return answers Another inspection, not "
+        "Stalking super-complaint report",
+    )
+
+
+def test_a_number_given_twice_is_refused(national, report):
+    document = return_document()
+    document["recommendations"][2].update(number="10", report_number="10", local=False)
+
+    assert_refused(
+        document, report, national, "row 3 (recommendation 10): the return gives recommendation 10"
+    )
+
+
+def test_a_return_that_is_not_a_return_names_what_it_lacks(national, report):
+    messages = assert_refused({"format": "something else"}, report, national)
+
+    assert all(message.startswith("A return that names no organisation") for message in messages)
+    assert any("'organisation' is a required property" in message for message in messages)
