@@ -4,12 +4,20 @@ return is refused whole with messages naming the force and the row."""
 
 from __future__ import annotations
 
+import io
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 from django.apps import apps
+from django.core.management import CommandError, call_command
 
 from recommendations.choices import SignOff, Status
 from recommendations.exports import open_format
 from recommendations.models import (
+    CollectedSource,
     DueDateChange,
     Organisation,
     Plan,
@@ -230,3 +238,189 @@ def test_a_return_that_is_not_a_return_names_what_it_lacks(national, report):
 
     assert all(message.startswith("A return that names no organisation") for message in messages)
     assert any("'organisation' is a required property" in message for message in messages)
+
+
+# ---------------------------------------------------------------------------- collect_returns
+
+
+class ReturnServer:
+    """A force's web server on 127.0.0.1: serves bodies by path, with an ETag where given,
+    answering 304 to an If-None-Match that matches; keeps the headers of every request."""
+
+    def __init__(self):
+        self.routes: dict[str, tuple[bytes, str]] = {}
+        self.seen: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.seen.append((self.path, dict(self.headers.items())))
+                if self.path not in server.routes:
+                    self.send_error(404)
+                    return
+                body, etag = server.routes[self.path]
+                if etag and self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                if etag:
+                    self.send_header("ETag", etag)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+    def serve(self, path: str, document, etag: str = "") -> str:
+        body = document if isinstance(document, bytes) else json.dumps(document).encode()
+        self.routes[path] = (body, etag)
+        return self.url(path)
+
+
+@pytest.fixture
+def force_server():
+    server = ReturnServer()
+    server.thread.start()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
+
+
+def collect(*urls: str, user="national-lead", **options) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "collect_returns",
+        *urls,
+        report="stalking-super-complaint",
+        username=user,
+        stdout=out,
+        stderr=err,
+        **options,
+    )
+    return out.getvalue(), err.getvalue()
+
+
+def test_collecting_takes_a_return_then_asks_with_its_etag_and_gets_304(
+    national, report, force_server
+):
+    url = force_server.serve("/returns/stalking.json", return_document(), etag='"v1"')
+
+    out, _ = collect(url)
+
+    assert f"{url}: Example Constabulary: organisation added, plan added" in out
+    assert StatusUpdate.objects.filter(recommendation__plan__organisation__code="example").count()
+    source = CollectedSource.objects.get(url=url)
+    assert (source.etag, source.organisation.code) == ('"v1"', "example")
+    assert "If-None-Match" not in force_server.seen[0][1]
+    before = row_counts()
+
+    out, _ = collect(url)
+
+    assert out.strip() == f"{url}: Example Constabulary: unchanged (304)"
+    assert force_server.seen[1][1]["If-None-Match"] == '"v1"'
+    assert row_counts() == before
+
+
+def test_a_body_identical_to_the_last_is_not_taken_again(national, report, force_server):
+    url = force_server.serve("/plain.json", return_document())  # no ETag, no Last-Modified
+    collect(url)
+    before = row_counts()
+
+    out, _ = collect(url)
+
+    assert out.strip() == f"{url}: Example Constabulary: unchanged"
+    assert row_counts() == before
+
+
+def test_a_changed_return_at_the_same_address_is_taken_in(national, report, force_server):
+    url = force_server.serve("/r.json", return_document(), etag='"v1"')
+    collect(url)
+    changed = return_document()
+    changed["recommendations"][1]["update"] = "Training rewritten and delivered to 412 officers."
+    force_server.serve("/r.json", changed, etag='"v2"')
+
+    out, _ = collect(url)
+
+    assert f"{url}: Example Constabulary: 0 added, 1 changed, 8 unchanged" in out
+    assert CollectedSource.objects.get(url=url).etag == '"v2"'
+    update = StatusUpdate.objects.get(recommendation__number="10")
+    assert update.text == "Training rewritten and delivered to 412 officers."
+    assert update.history.latest().history_change_reason == f"Return taken in from {url}"
+
+
+def test_failing_addresses_are_reported_and_the_others_taken_in(national, report, force_server):
+    other = return_document(organisation={"name": "Other Police", "short_name": "", "code": "op"})
+    good = force_server.serve("/good.json", other, etag='"g"')
+    broken = force_server.serve("/broken.json", b"<html>Not a return</html>")
+    bad = return_document()
+    bad["recommendations"][2].update(number="99", report_number="99", local=False)
+    refused = force_server.serve("/refused.json", bad)
+    missing = force_server.url("/missing.json")
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    unreachable = f"http://127.0.0.1:{closed.getsockname()[1]}/return.json"
+    closed.close()
+
+    with pytest.raises(CommandError, match="4 of 5 returns failed"):
+        collect(broken, refused, good, missing, unreachable)
+
+    assert Plan.objects.filter(organisation__code="op").exists()
+    assert not Organisation.objects.filter(code="example").exists()
+    assert not CollectedSource.objects.filter(url__in=[broken, refused, missing]).exists()
+
+
+def test_each_failure_is_one_line_naming_why(national, report, force_server, capsys):
+    bad = return_document()
+    bad["recommendations"][2].update(number="99", report_number="99", local=False)
+    refused = force_server.serve("/refused.json", bad)
+    broken = force_server.serve("/broken.json", b"<html>Not a return</html>")
+    big = force_server.serve("/big.json", return_document())
+    err = io.StringIO()
+
+    with pytest.raises(CommandError):
+        call_command(
+            "collect_returns",
+            refused,
+            broken,
+            report="stalking-super-complaint",
+            username="national-lead",
+            stderr=err,
+        )
+    with pytest.raises(CommandError):
+        call_command(
+            "collect_returns",
+            big,
+            report="stalking-super-complaint",
+            username="national-lead",
+            max_bytes=100,
+            stderr=err,
+        )
+
+    lines = err.getvalue().splitlines()
+    assert lines[0] == (
+        f"{refused}: refused: Example Constabulary, row 3 (recommendation 99): the report has "
+        "no recommendation 99."
+    )
+    assert lines[1].startswith(f"{broken}: failed: not a JSON return")
+    assert lines[2].startswith(f"{big}: failed: is ")
+    assert len(lines) == 3
+
+
+def test_collecting_needs_a_national_account(report, force_server, lead):
+    url = force_server.serve("/r.json", return_document())
+
+    with pytest.raises(CommandError, match="does not have the National role"):
+        collect(url, user="lead-owner")
+
+    assert force_server.seen == []
+    assert not Plan.objects.exists()

@@ -10,7 +10,7 @@ from .base import (
     ConflictError,
     WorkflowError,
 )
-from .collation import Outcome, ReturnRefused, take_return
+from .collation import Outcome, ReturnRefused, remember_fetch, take_return
 from .deadlines import change_due_date
 from .organisations import (
     create_organisation,
@@ -71,6 +71,7 @@ __all__ = [
     "home_organisation",
     "link_to_report",
     "record_update",
+    "remember_fetch",
     "remove_evidence",
     "report_for",
     "save_import_mapping",

@@ -25,6 +25,7 @@ from django.utils import timezone
 from ..choices import SignOff, Status
 from ..exports import open_format
 from ..models import (
+    CollectedSource,
     Organisation,
     Owner,
     Plan,
@@ -462,3 +463,25 @@ def _free_slug(base: str) -> str:
     while Plan.objects.filter(slug=slug).exists():
         slug, n = f"{base[:94]}-{n}", n + 1
     return slug
+
+
+def remember_fetch(
+    *,
+    url: str,
+    report: Report,
+    organisation: Organisation | None = None,
+    etag: str = "",
+    last_modified: str = "",
+    body_sha256: str = "",
+) -> CollectedSource:
+    """Keep what a web address answered (its validators, the digest of the body taken in), so
+    the next collection asks only for a changed return. Blank values keep what was held."""
+    source, _ = CollectedSource.objects.get_or_create(url=url, defaults={"report": report})
+    source.report = report
+    source.organisation = organisation or source.organisation
+    source.etag = etag[:300] or source.etag
+    source.last_modified = last_modified[:100] or source.last_modified
+    source.body_sha256 = body_sha256 or source.body_sha256
+    source.fetched_at = timezone.now()
+    source.save()
+    return source
