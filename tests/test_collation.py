@@ -4,6 +4,7 @@ return is refused whole with messages naming the force and the row."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import socket
@@ -12,7 +13,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import Workbook
 
 from recommendations.choices import SignOff, Status
 from recommendations.exports import open_format
@@ -27,7 +33,7 @@ from recommendations.models import (
 )
 from recommendations.services import ReturnRefused, take_return
 from tests.factories import OrganisationFactory, UserFactory
-from tests.open_returns import return_document, stalking_report
+from tests.open_returns import REC_7, REC_10, return_document, stalking_report
 
 pytestmark = pytest.mark.django_db
 
@@ -424,3 +430,219 @@ def test_collecting_needs_a_national_account(report, force_server, lead):
 
     assert force_server.seen == []
     assert not Plan.objects.exists()
+
+
+# ---------------------------------------------------------------------------- the upload page
+
+
+def upload_url(report) -> str:
+    return reverse("national_return_upload", args=[report.slug])
+
+
+def workbook(*rows, title: str = "") -> bytes:
+    """A plan as a force keeps it: a title line, then one row per recommendation."""
+    book = Workbook()
+    sheet = book.active
+    if title:
+        sheet.append([title])
+        sheet.append([])
+    sheet.append(["Rec No.", "Recommendation", "Addressee", "March 2026 update", "RAG"])
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+SEVEN = ("7", REC_7, "Chief Constables", "Crime recording system changed in May.", "Green")
+TEN = ("10", REC_10, "Chief Constables", "Training reviewed; rollout under way.", "Amber")
+
+
+def upload(client, report, name: str, data: bytes, **fields):
+    return client.post(
+        upload_url(report),
+        {"file": SimpleUploadedFile(name, data), "report": report.pk, **fields},
+    )
+
+
+@pytest.mark.parametrize("role", ["Lead", "Executive", "Administrator", None])
+def test_force_accounts_may_not_open_the_collation_pages(client, report, role):
+    client.force_login(UserFactory(username="force-user", role=role))
+
+    for url in (upload_url(report), reverse("national_returns", args=[report.slug])):
+        response = client.get(url)
+        assert response.status_code == 403
+        assert "Only accounts with the National role" in response.content.decode()
+    response = upload(client, report, "r.json", json.dumps(return_document()).encode())
+    assert response.status_code == 403
+    assert not Plan.objects.exists()
+
+
+def test_a_national_account_opens_the_upload_page(client, national, report):
+    client.force_login(national)
+
+    response = client.get(upload_url(report))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<label for="id_file">Return file</label>' in page
+    assert '<label for="id_report">Report the return answers</label>' in page
+    assert f'<option value="{report.pk}" selected>' in page
+
+
+def test_uploading_a_json_return_takes_it_in(client, national, report):
+    client.force_login(national)
+
+    response = upload(client, report, "example.json", json.dumps(return_document()).encode())
+
+    assert response.status_code == 302
+    assert response.url == reverse("national_returns", args=[report.slug])
+    plan = Plan.objects.get(organisation__code="example")
+    update = StatusUpdate.objects.get(recommendation__plan=plan, recommendation__number="10")
+    assert update.history.get().history_change_reason == "Return taken in from example.json"
+    page = client.get(response.url).content.decode()
+    assert "Example Constabulary&#x27;s return was taken into Stalking action plan" in page
+    assert '<th scope="row">Example Constabulary</th>' in page
+    assert "March 2026 update" in page
+
+
+def test_uploading_the_same_json_again_says_nothing_changed(client, national, report):
+    client.force_login(national)
+    data = json.dumps(return_document()).encode()
+    upload(client, report, "example.json", data)
+    before = row_counts()
+
+    response = upload(client, report, "example.json", data)
+
+    assert response.status_code == 302
+    assert row_counts() == before
+    assert "already held as it is: nothing changed" in client.get(response.url).content.decode()
+
+
+def test_a_refused_return_is_shown_beside_the_file_field_and_nothing_saved(
+    client, national, report
+):
+    client.force_login(national)
+    document = return_document()
+    document["recommendations"][2].update(number="99", report_number="99", local=False)
+    before = row_counts()
+
+    response = upload(client, report, "example.json", json.dumps(document).encode())
+
+    assert response.status_code == 400
+    assert row_counts() == before
+    page = html.unescape(response.content.decode())
+    field = page[page.index('<div class="field field-error">') :]
+    field = field[: field.index('<input type="file"')]
+    assert (
+        "Example Constabulary, row 3 (recommendation 99): the report has no recommendation 99."
+        in field
+    )
+    assert "There is a problem" in page
+
+
+def test_a_file_that_is_not_json_is_refused_not_a_500(client, national, report):
+    client.force_login(national)
+
+    response = upload(client, report, "example.json", b"{not json at all")
+
+    assert response.status_code == 400
+    assert "The file is not a JSON return" in html.unescape(response.content.decode())
+    assert not Plan.objects.exists()
+
+
+def test_a_spreadsheet_is_taken_in_for_the_chosen_force(client, national, report):
+    force = OrganisationFactory(name="Example Constabulary", code="example")
+    client.force_login(national)
+
+    response = upload(client, report, "plan.xlsx", workbook(SEVEN, TEN), organisation=force.pk)
+
+    assert response.status_code == 302, html.unescape(response.content.decode())
+    plan = Plan.objects.get(organisation=force, report=report)
+    updates = {
+        u.recommendation.number: u for u in StatusUpdate.objects.filter(recommendation__plan=plan)
+    }
+    assert updates["10"].status == Status.AT_RISK
+    assert updates["10"].text == "Training reviewed; rollout under way."
+    assert {u.sign_off for u in updates.values()} == {SignOff.APPROVED}
+    assert plan.recommendations.get(number="7").report_recommendation.number == "7"
+    before = row_counts()
+
+    again = upload(client, report, "plan.xlsx", workbook(SEVEN, TEN), organisation=force.pk)
+
+    assert again.status_code == 302
+    assert row_counts() == before
+
+
+def test_a_spreadsheet_naming_its_force_needs_no_choice(client, national, report):
+    force = OrganisationFactory(name="Example Constabulary", code="example")
+    client.force_login(national)
+
+    response = upload(
+        client,
+        report,
+        "plan.xlsx",
+        workbook(SEVEN, title="Example Constabulary: stalking super-complaint action plan"),
+    )
+
+    assert response.status_code == 302, html.unescape(response.content.decode())
+    assert Plan.objects.filter(organisation=force, report=report).exists()
+
+
+def test_a_spreadsheet_naming_no_force_is_refused(client, national, report):
+    OrganisationFactory(name="Example Constabulary", code="example")
+    client.force_login(national)
+
+    response = upload(client, report, "plan.xlsx", workbook(SEVEN))
+
+    assert response.status_code == 400
+    assert "does not say which force" in html.unescape(response.content.decode())
+    assert not Plan.objects.exists()
+
+
+def test_a_spreadsheet_with_a_number_the_report_lacks_names_the_force_and_row(
+    client, national, report
+):
+    force = OrganisationFactory(name="Example Constabulary", code="example")
+    client.force_login(national)
+    before = row_counts()
+
+    response = upload(
+        client,
+        report,
+        "plan.xlsx",
+        workbook(SEVEN, ("42", "Something else.", "", "", "")),
+        organisation=force.pk,
+    )
+
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert (
+        'Example Constabulary, sheet "Sheet", row 3 (recommendation 42): the report has no '
+        "recommendation 42." in page
+    )
+    assert row_counts() == before
+
+
+def test_the_returns_page_lists_every_force_in_a_fixed_number_of_queries(client, national, report):
+    client.force_login(national)
+    url = reverse("national_returns", args=[report.slug])
+
+    def take(n: int) -> None:
+        code = f"force-{n}"
+        document = return_document(
+            organisation={"name": f"Force {n}", "short_name": "", "code": code}
+        )
+        take_return(document=document, report=report, by=national)
+
+    take(1)
+    client.get(url)  # the session and the account's roles, read once
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for n in range(2, 6):
+        take(n)
+    with CaptureQueriesContext(connection) as five:
+        page = client.get(url).content.decode()
+
+    assert len(five) == len(one)
+    assert all(f'<th scope="row">Force {n}</th>' in page for n in range(1, 6))

@@ -10,7 +10,7 @@ from .base import (
     ConflictError,
     WorkflowError,
 )
-from .collation import Outcome, ReturnRefused, remember_fetch, take_return
+from .collation import Outcome, ReturnRefused, remember_fetch, take_return, take_returns
 from .deadlines import change_due_date
 from .organisations import (
     create_organisation,
@@ -77,4 +77,5 @@ __all__ = [
     "save_import_mapping",
     "set_organisation",
     "take_return",
+    "take_returns",
 ]

@@ -233,6 +233,18 @@ def take_return(
         ) from error
 
 
+def take_returns(
+    *, documents: list[dict], report: Report, by: AbstractBaseUser | None, source: str = ""
+) -> list[Outcome]:
+    """Take several returns in (a plan file's periods, one return each, in order), all of them
+    or none: ReturnRefused at any one writes nothing of the others."""
+    with transaction.atomic():
+        return [
+            take_return(document=document, report=report, by=by, source=source)
+            for document in documents
+        ]
+
+
 def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
