@@ -112,7 +112,7 @@ def collect(
         outcome = services.take_return(document=document, report=report, by=by, source=url)
     except ReturnRefused as refused:
         # Each message names the force and the row already.
-        return Collected(url, False, f"{url}: refused: " + " | ".join(refused.messages))
+        return Collected(url, False, f"{url}: refused: " + " | ".join(refused.first(20)))
     services.remember_fetch(
         url=url, report=report, organisation=outcome.organisation, body_sha256=digest, **validators
     )

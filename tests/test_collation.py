@@ -646,3 +646,30 @@ def test_the_returns_page_lists_every_force_in_a_fixed_number_of_queries(client,
 
     assert len(five) == len(one)
     assert all(f'<th scope="row">Force {n}</th>' in page for n in range(1, 6))
+
+
+def test_a_renamed_plan_counts_as_a_change(national, report):
+    take_return(document=return_document(), report=report, by=national)
+    document = return_document(plan={"slug": "stalking", "title": "Stalking plan 2026", "url": ""})
+
+    outcome = take_return(document=document, report=report, by=national)
+
+    assert Plan.objects.get().title == "Stalking plan 2026"
+    assert (outcome.created, outcome.changed) == (0, 1)
+    assert outcome.changed_anything
+
+
+def test_a_return_broken_everywhere_lists_its_first_fifty_problems(client, national, report):
+    client.force_login(national)
+    document = return_document()
+    document["recommendations"] = [
+        {**document["recommendations"][1], "number": str(n), "status": "done"} for n in range(80)
+    ]
+
+    response = upload(client, report, "example.json", json.dumps(document).encode())
+
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400
+    assert "Example Constabulary, row 50 (recommendation 49): status:" in page
+    assert "row 51 (recommendation 50)" not in page
+    assert "... and 30 more problems." in page

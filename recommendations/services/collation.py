@@ -33,6 +33,7 @@ from ..models import (
     Report,
     ReportingPeriod,
     StatusUpdate,
+    natural_key,
 )
 from .organisations import create_organisation
 from .setup import (
@@ -61,6 +62,13 @@ class ReturnRefused(Exception):
     def __init__(self, messages: list[str]):
         self.messages = messages
         super().__init__("; ".join(messages[:5]))
+
+    def first(self, limit: int = 50) -> list[str]:
+        """The messages to show: a return broken everywhere is not listed to its end."""
+        more = len(self.messages) - limit
+        if more <= 0:
+            return list(self.messages)
+        return [*self.messages[:limit], f"... and {more} more problem{'s' if more != 1 else ''}."]
 
 
 @dataclass
@@ -171,6 +179,8 @@ def refusals(document: Any, report: Report) -> list[str]:
     """Every reason to refuse `document` as a return to `report`; empty when it can be taken."""
     problems = open_format.problems(document)
     if problems:
+        # Row 2 before row 10, as people count.
+        problems.sort(key=lambda problem: natural_key(problem.where))
         return [schema_message(document, problem) for problem in problems]
     force = force_name(document)
     if document["report"]["slug"] != report.slug:
@@ -274,10 +284,11 @@ class _Taker:
 
     def take(self) -> Outcome:
         organisation, organisation_created = self.organisation()
-        plan, plan_created = self.plan(organisation)
+        plan, plan_created, retitled = self.plan(organisation)
         self.outcome = Outcome(
             organisation, plan, organisation_created=organisation_created, plan_created=plan_created
         )
+        self.outcome.changed += int(retitled)
         self.outcome.period = self.period(plan)
         entries = _entries(self.document)
         held = {rec.number: rec for rec in plan.recommendations.select_related("owner")}
@@ -304,7 +315,9 @@ class _Taker:
         )
         return made, True
 
-    def plan(self, organisation: Organisation) -> tuple[Plan, bool]:
+    def plan(self, organisation: Organisation) -> tuple[Plan, bool, bool]:
+        """The organisation's plan answering the report (made if it has none), whether it
+        was made, and whether its title changed."""
         title = self.document["plan"]["title"]
         found = (
             Plan.objects.select_for_update()
@@ -322,10 +335,10 @@ class _Taker:
                 slug=_free_slug(f"{organisation.code}-{self.report.slug}"),
                 title=title,
             )
-            return plan, True
-        if found.title != title:
-            found = change_plan(plan=found, by=self.by, reason=self.reason, title=title)
-        return found, False
+            return plan, True, False
+        if found.title == title:
+            return found, False, False
+        return change_plan(plan=found, by=self.by, reason=self.reason, title=title), False, True
 
     def period(self, plan: Plan) -> ReportingPeriod | None:
         block = self.document["period"]

@@ -66,7 +66,7 @@ def national_return_upload(request: HttpRequest, report_slug: str) -> HttpRespon
                 source=filename,
             )
         except ReturnRefused as refused:
-            form.add_error("file", ValidationError(refused.messages))
+            form.add_error("file", ValidationError(refused.first()))
         else:
             messages.success(request, _taken(outcomes))
             return redirect("national_returns", form.cleaned_data["report"].slug)
