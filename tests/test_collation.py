@@ -90,6 +90,7 @@ def test_a_valid_return_creates_the_organisation_plan_period_and_approved_update
         assert update.approved_status == update.status
         assert update.approved_text == update.text
         assert update.author == national
+        assert update.reviewed_by == national
         record = update.history.get()
         assert record.history_user == national
         assert record.history_change_reason == "Return taken in from example.json"

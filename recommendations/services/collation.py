@@ -470,6 +470,7 @@ class _Taker:
                 text=text,
                 author=self.by,
                 sign_off=SignOff.APPROVED,
+                approved_by=self.by,
                 recorded_at=_moment(_date(item["last_updated"])),
                 # The evidence stays with the force: a return says how much there is.
                 no_evidence_reason=(
