@@ -13,9 +13,7 @@ every message naming the force and the row, and nothing is written.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -23,7 +21,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..choices import SignOff, Status
-from ..exports import open_format
 from ..models import (
     CollectedSource,
     Organisation,
@@ -33,9 +30,10 @@ from ..models import (
     Report,
     ReportingPeriod,
     StatusUpdate,
-    natural_key,
 )
+from . import return_checks
 from .organisations import create_organisation
+from .return_checks import Entry, ReturnRefused, force_name, refusals
 from .setup import (
     add_period,
     add_recommendation,
@@ -50,25 +48,7 @@ from .updates import record_update
 # Every history row a return writes gives this reason, then its source: the collation page
 # reads it to say when a force's return last changed something.
 REASON = "Return taken in"
-UNNAMED_FORCE = "A return that names no organisation"
 OWNER_CHARS = Owner._meta.get_field("name").max_length
-_PLACE = re.compile(r"^recommendations\[(\d+)\](?:\.actions\[(\d+)\])?(?:\.(.*))?$")
-
-
-class ReturnRefused(Exception):
-    """A return taken in whole or not at all; `messages` says each reason, naming the force
-    and the row."""
-
-    def __init__(self, messages: list[str]):
-        self.messages = messages
-        super().__init__("; ".join(messages[:5]))
-
-    def first(self, limit: int = 50) -> list[str]:
-        """The messages to show: a return broken everywhere is not listed to its end."""
-        more = len(self.messages) - limit
-        if more <= 0:
-            return list(self.messages)
-        return [*self.messages[:limit], f"... and {more} more problem{'s' if more != 1 else ''}."]
 
 
 @dataclass
@@ -100,111 +80,6 @@ class Outcome:
             made.append("plan added")
         made.append(f"{self.created} added, {self.changed} changed, {self.unchanged} unchanged")
         return f"{self.organisation}: " + ", ".join(made)
-
-
-@dataclass
-class _Entry:
-    """A recommendation or action of the document and where it stands in it."""
-
-    item: dict[str, Any]
-    row: int  # 1-based, among the document's recommendations
-    action: int | None = None  # 1-based, among its recommendation's actions
-    parent: _Entry | None = None
-
-    @property
-    def number(self) -> str:
-        return self.item["number"]
-
-    def place(self, force: str) -> str:
-        where = f"{force}, row {self.row}"
-        if self.action is not None:
-            where += f", action {self.action}"
-        return f"{where} (recommendation {self.number})"
-
-    @property
-    def is_local(self) -> bool:
-        return bool(self.item["local"]) or self.item["report_number"] is None
-
-
-# ---------------------------------------------------------------------------- checking
-
-
-def force_name(document: Any) -> str:
-    """The force a document names, for messages, whatever else is wrong with it."""
-    block = document.get("organisation") if isinstance(document, dict) else None
-    name = block.get("name") if isinstance(block, dict) else None
-    return name.strip() if isinstance(name, str) and name.strip() else UNNAMED_FORCE
-
-
-def _number_at(document: dict, row: int, action: int | None) -> str:
-    try:
-        item = document["recommendations"][row]
-        if action is not None:
-            item = item["actions"][action]
-        number = item["number"]
-    except (KeyError, IndexError, TypeError):
-        return "?"
-    return number if isinstance(number, str) and number else "?"
-
-
-def schema_message(document: Any, problem: open_format.Problem) -> str:
-    """A schema problem as a sentence naming the force and, inside the recommendations, the
-    row and the recommendation's number."""
-    force = force_name(document)
-    found = _PLACE.match(problem.where)
-    if found is None:
-        where = f", {problem.where}" if problem.where else ""
-        return f"{force}{where}: {problem.message}"
-    row = int(found[1])
-    action = int(found[2]) if found[2] is not None else None
-    place = f"{force}, row {row + 1}"
-    if action is not None:
-        place += f", action {action + 1}"
-    place += f" (recommendation {_number_at(document, row, action)})"
-    detail = f"{found[3]}: " if found[3] else ""
-    return f"{place}: {detail}{problem.message}"
-
-
-def _entries(document: dict) -> list[_Entry]:
-    found = []
-    for row, item in enumerate(document["recommendations"], start=1):
-        entry = _Entry(item, row)
-        found.append(entry)
-        for action, child in enumerate(item["actions"], start=1):
-            found.append(_Entry(child, row, action, parent=entry))
-    return found
-
-
-def refusals(document: Any, report: Report) -> list[str]:
-    """Every reason to refuse `document` as a return to `report`; empty when it can be taken."""
-    problems = open_format.problems(document)
-    if problems:
-        # Row 2 before row 10, as people count.
-        problems.sort(key=lambda problem: natural_key(problem.where))
-        return [schema_message(document, problem) for problem in problems]
-    force = force_name(document)
-    if document["report"]["slug"] != report.slug:
-        return [f"{force}: This return answers {document['report']['title']}, not {report.title}."]
-    known = set(report.recommendations.values_list("number", flat=True))
-    messages, seen = [], set()
-    for entry in _entries(document):
-        number, report_number = entry.number, entry.item["report_number"]
-        if number in seen:
-            messages.append(
-                f"{entry.place(force)}: the return gives recommendation {number} twice."
-            )
-        seen.add(number)
-        if "/" in number:
-            messages.append(
-                f'{entry.place(force)}: a recommendation number cannot contain a slash ("/").'
-            )
-        if not entry.is_local and report_number not in known:
-            messages.append(
-                f"{entry.place(force)}: the report has no recommendation {report_number}."
-            )
-        if entry.action is not None and entry.item["actions"]:
-            messages.append(f"{entry.place(force)}: an action cannot have actions of its own.")
-    return messages
 
 
 # ---------------------------------------------------------------------------- taking it in
@@ -290,7 +165,7 @@ class _Taker:
         )
         self.outcome.changed += int(retitled)
         self.outcome.period = self.period(plan)
-        entries = _entries(self.document)
+        entries = return_checks.entries(self.document)
         held = {rec.number: rec for rec in plan.recommendations.select_related("owner")}
         self.owners = {_display(str(rec.owner)): rec.owner for rec in held.values() if rec.owner}
         linked = {rr.number: rr for rr in self.report.recommendations.all()}
@@ -376,7 +251,7 @@ class _Taker:
     def recommendation(
         self,
         plan: Plan,
-        entry: _Entry,
+        entry: Entry,
         held: dict[str, Recommendation],
         linked: dict,
         parent: Recommendation | None,
@@ -438,7 +313,7 @@ class _Taker:
         )
 
     def updates(
-        self, period: ReportingPeriod, entries: list[_Entry], written: dict[int, Recommendation]
+        self, period: ReportingPeriod, entries: list[Entry], written: dict[int, Recommendation]
     ) -> None:
         held = {
             update.recommendation_id: update
