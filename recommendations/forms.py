@@ -6,11 +6,15 @@ from django import forms
 
 from .choices import Status
 from .evidence import NO_EVIDENCE_MESSAGE, evidence_hint, inspect_evidence
-from .models import Owner
+from .imports.formats import MAX_FILE_BYTES
+from .models import Organisation, Owner, Report
 from .queries import PlanFilters
 from .services import DUE_DATE_NEEDS_REASON, RETURN_NEEDS_COMMENT, SAME_DUE_DATE
 
 MAX_NARRATIVE = 20_000
+# A return is a plan file like any the importer reads, with the same limit.
+MAX_RETURN_BYTES = MAX_FILE_BYTES
+MAX_RETURN_MB = MAX_RETURN_BYTES // (1024 * 1024)
 
 
 class PlanFilterForm(forms.Form):
@@ -200,3 +204,43 @@ class DueDateForm(forms.Form):
         if new_date == self.current_date:
             raise forms.ValidationError(SAME_DUE_DATE)
         return new_date
+
+
+class ReturnUploadForm(forms.Form):
+    """A force's return for a national lead to take in: our JSON, our XLSX return, or any
+    layout the importer reads."""
+
+    file = forms.FileField(
+        label="Return file",
+        help_text=(
+            f"Up to {MAX_RETURN_MB} MB: the force's return in the open format (JSON), our XLSX "
+            "return, or the plan as the force keeps or publishes it (a spreadsheet, a CSV or a "
+            "saved web page)."
+        ),
+        error_messages={"required": "Choose the return file to take in."},
+    )
+    report = forms.ModelChoiceField(
+        queryset=Report.objects.order_by("title"),
+        empty_label=None,
+        label="Report the return answers",
+    )
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.order_by("name"),
+        required=False,
+        empty_label="As the file names it",
+        label="Force",
+        help_text=(
+            "For a spreadsheet or other layout: whose return it is, unless its title or file "
+            "name names the force. A JSON return names its own force."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_RETURN_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / (1024 * 1024):.1f} MB; the limit is "
+                f"{MAX_RETURN_MB} MB."
+            )
+        self.file_bytes = b"".join(upload.chunks())
+        return upload

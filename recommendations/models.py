@@ -573,3 +573,33 @@ class SiteRevision(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class CollectedSource(models.Model):
+    """A web address a force's return is collected from (manage.py collect_returns), and what
+    it answered last time: its ETag and Last-Modified, sent back so an unchanged return costs
+    the force's server a "304 Not Modified", and the SHA-256 of the body last taken in.
+
+    Written by the command, never by people, and it changes on every run: it keeps no history
+    (the rows a return changes keep theirs)."""
+
+    url = models.URLField("web address", max_length=500, unique=True)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="collected_sources")
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="collected_sources",
+        help_text="Whose return the address last gave.",
+    )
+    etag = models.CharField(max_length=300, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    body_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["url"]
+
+    def __str__(self) -> str:
+        return self.url

@@ -26,6 +26,7 @@ NO_ROLE = "You have no role in any plan."
 SIGN_OFF_ONLY = "Only executives sign updates off."
 NATIONAL_ONLY = "The national pages are for accounts with the National role."
 READ_ONLY = "Plans of other organisations are shown to you read-only."
+COLLECT_ONLY = "Only accounts with the National role take forces' returns in."
 
 
 def _load(user: AbstractBaseUser) -> None:

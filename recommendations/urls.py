@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import dashboard, deadlines, evidence, health, imports, plans, public, returns, work
+from .views import (
+    collation,
+    dashboard,
+    deadlines,
+    evidence,
+    health,
+    imports,
+    plans,
+    public,
+    returns,
+    work,
+)
 
 urlpatterns = [
     path("", plans.home, name="home"),
@@ -60,6 +71,16 @@ urlpatterns = [
         "plans/<slug:slug>/recommendations/<str:number>/due-date/",
         deadlines.due_date_edit,
         name="due_date_edit",
+    ),
+    path(
+        "national/<slug:report_slug>/returns/",
+        collation.national_returns,
+        name="national_returns",
+    ),
+    path(
+        "national/<slug:report_slug>/returns/upload/",
+        collation.national_return_upload,
+        name="national_return_upload",
     ),
     path("public/<slug:slug>/", public.public_plan, name="public_plan"),
     path("public/<slug:slug>/return.json", public.public_return_json, name="public_return_json"),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from tests.factories import (
     SubRecommendationFactory,
     UserFactory,
 )
+from tests.open_returns import return_document
 from tests.snapshots import assert_unchanged, changed_parts, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +83,7 @@ IMPORT_REFUSED = "Only administrators may import plans."
 DUE_DATE_REFUSED = "Only administrators may move a due date."
 DASHBOARD_REFUSED = "The dashboard is for executives and administrators."
 RETURNS_REFUSED = "You have no role in any plan, so you cannot download its returns."
+COLLECT_REFUSED = "Only accounts with the National role take forces' returns in."
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,15 @@ RULES = [
     per_recommendation("due_date_edit", "POST", anonymous=SIGN_IN, lead_own=DENIED,
                        lead_other=DENIED, executive=DENIED, administrator=REDIRECT,
                        outsider=DENIED, refusal=DUE_DATE_REFUSED),
+    # Collating forces' returns: the National role only (see tests/test_collation.py).
+    plan_wide("national_returns", "GET", anonymous=SIGN_IN, lead=DENIED, executive=DENIED,
+              administrator=DENIED, outsider=DENIED, refusal=COLLECT_REFUSED),
+    plan_wide("national_returns", "POST", anonymous=SIGN_IN, lead=WRONG_METHOD,
+              executive=WRONG_METHOD, administrator=WRONG_METHOD, outsider=WRONG_METHOD),
+    plan_wide("national_return_upload", "GET", anonymous=SIGN_IN, lead=DENIED,
+              executive=DENIED, administrator=DENIED, outsider=DENIED, refusal=COLLECT_REFUSED),
+    plan_wide("national_return_upload", "POST", anonymous=SIGN_IN, lead=DENIED,
+              executive=DENIED, administrator=DENIED, outsider=DENIED, refusal=COLLECT_REFUSED),
     # The public page: no sign-in, published plans only, never a sign-in page.
     plan_wide("public_plan:published", "GET", anonymous=OK, lead=OK, executive=OK,
               administrator=OK, outsider=OK),
@@ -367,6 +379,18 @@ def import_workbook() -> bytes:
     return buffer.getvalue()
 
 
+def collected_return(world: World) -> bytes:
+    """A force's return to the world's report, in the open format, that a National account
+    would take in (a new organisation and its plan)."""
+    report = world.plan.report
+    document = return_document(
+        report={"slug": report.slug, "title": report.title, "publisher": "", "published": None,
+                "url": ""},
+        recommendations=[],
+    )  # fmt: skip
+    return json.dumps(document).encode()
+
+
 def keep_pending_import(client: Client, media_root: Path) -> str:
     """Put a previewed import in the client's session, as the upload page leaves it."""
     data = import_workbook()
@@ -452,6 +476,10 @@ URLS: dict[str, Callable[[World, Recommendation], str]] = {
         "evidence_remove", args=[_slug(w), w.evidence(rec).pk]
     ),
     "due_date_edit": lambda w, rec: reverse("due_date_edit", args=[_slug(w), rec.number]),
+    "national_returns": lambda w, rec: reverse("national_returns", args=[w.plan.report.slug]),
+    "national_return_upload": lambda w, rec: reverse(
+        "national_return_upload", args=[w.plan.report.slug]
+    ),
     "public_plan:published": lambda w, rec: reverse("public_plan", args=[w.plan.slug]),
     "public_plan:unpublished": lambda w, rec: reverse("public_plan", args=[w.hidden.slug]),
     "public_return_json:published": lambda w, rec: reverse(
@@ -490,6 +518,10 @@ PAYLOADS: dict[str, Callable[[World, Recommendation], dict]] = {
         "new_date": "2031-01-31",
         "reason": "The supplier moved the release.",
         "version": rec.version,
+    },
+    "national_return_upload": lambda w, rec: {
+        "file": SimpleUploadedFile("return.json", collected_return(w)),
+        "report": w.plan.report.pk,
     },
     "import_upload": lambda w, rec: {
         "file": SimpleUploadedFile("plan.xlsx", import_workbook()),

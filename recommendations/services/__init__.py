@@ -10,6 +10,7 @@ from .base import (
     ConflictError,
     WorkflowError,
 )
+from .collation import Outcome, ReturnRefused, remember_fetch, take_return, take_returns
 from .deadlines import change_due_date
 from .organisations import (
     change_organisation,
@@ -50,6 +51,8 @@ __all__ = [
     "SAME_DUE_DATE",
     "SIGN_OFF_REASONS",
     "ConflictError",
+    "Outcome",
+    "ReturnRefused",
     "WorkflowError",
     "add_period",
     "add_recommendation",
@@ -70,8 +73,11 @@ __all__ = [
     "home_organisation",
     "link_to_report",
     "record_update",
+    "remember_fetch",
     "remove_evidence",
     "report_for",
     "save_import_mapping",
     "set_organisation",
+    "take_return",
+    "take_returns",
 ]

@@ -15,6 +15,7 @@ from ..models import (
     Plan,
     Recommendation,
     ReportingPeriod,
+    ReportRecommendation,
     StatusUpdate,
 )
 from .base import _save
@@ -113,13 +114,15 @@ def add_recommendation(
     parent: Recommendation | None = None,
     details: dict[str, str] | None = None,
     local: bool = False,
+    report_recommendation: ReportRecommendation | None = None,
     by: AbstractBaseUser | None = None,
     reason: str = "",
 ) -> Recommendation:
     """Add a recommendation with the report's own number; with `parent`, one of that
     recommendation's sub-recommendations or actions ("7.1"). It is linked to the report's
     recommendation of the same number (organisations.link_to_report) unless `local` says it
-    is the force's own."""
+    is the force's own, or `report_recommendation` names the one it answers (a collected
+    return says so itself, whatever the force numbers it)."""
     if parent is not None and (parent.plan_id != plan.pk or parent.parent_id is not None):
         raise ValidationError(
             {"parent": "A sub-recommendation belongs to a recommendation of the same plan."}
@@ -133,9 +136,11 @@ def add_recommendation(
         due_date=due_date,
         owner=owner,
         details=details or {},
+        report_recommendation=report_recommendation,
     )
     rec.full_clean()
-    link_to_report(rec, local=local, save=False, by=by)
+    if report_recommendation is None:
+        link_to_report(rec, local=local, save=False, by=by)
     _save(rec, user=by, reason=reason)
     return rec
 

@@ -67,6 +67,7 @@ def record_update(
     recorded_at: dt.datetime | None = None,
     reason: str = "",
     new_evidence: Sequence[tuple[File, str]] = (),
+    approved_by: AbstractBaseUser | None = None,
 ) -> StatusUpdate:
     """Record, or edit, the one update of a recommendation (or action) for a period.
 
@@ -76,7 +77,8 @@ def record_update(
       (the public page, the returns and every figure go on showing it) until the draft is
       submitted and approved; a returned update stays returned until it is resubmitted;
     - `sign_off=SignOff.APPROVED` records it as already signed off, for plans brought in as
-      they were published (an import, the demo), never from a form.
+      they were published (an import, the demo, a force's return), never from a form;
+      `approved_by` then names who recorded the sign-off (a national lead taking a return in).
 
     `expected_version` is the version the editor started from: if someone saved in between,
     nothing is written and ConflictError carries what they saved.
@@ -119,7 +121,7 @@ def record_update(
     update.author = author
     update.recorded_at = recorded_at or now
     if sign_off == SignOff.APPROVED:
-        _approve(update, by=None, at=update.recorded_at)
+        _approve(update, by=approved_by, at=update.recorded_at)
     _save(update, user=author, reason=reason)
     for (_, description), found in zip(new_evidence, checked, strict=True):
         _store_evidence(update=update, checked=found, description=description, by=author)

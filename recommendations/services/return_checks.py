@@ -1,0 +1,135 @@
+"""Checking a force's return before collation takes it in: every reason to refuse it, each
+naming the force and the row (see collation.take_return)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..exports import open_format
+from ..models import Report, natural_key
+
+UNNAMED_FORCE = "A return that names no organisation"
+_PLACE = re.compile(r"^recommendations\[(\d+)\](?:\.actions\[(\d+)\])?(?:\.(.*))?$")
+
+
+class ReturnRefused(Exception):
+    """A return taken in whole or not at all; `messages` says each reason, naming the force
+    and the row."""
+
+    def __init__(self, messages: list[str]):
+        self.messages = messages
+        super().__init__("; ".join(messages[:5]))
+
+    def first(self, limit: int = 50) -> list[str]:
+        """The messages to show: a return broken everywhere is not listed to its end."""
+        more = len(self.messages) - limit
+        if more <= 0:
+            return list(self.messages)
+        return [*self.messages[:limit], f"... and {more} more problem{'s' if more != 1 else ''}."]
+
+
+@dataclass
+class Entry:
+    """A recommendation or action of the document and where it stands in it."""
+
+    item: dict[str, Any]
+    row: int  # 1-based, among the document's recommendations
+    action: int | None = None  # 1-based, among its recommendation's actions
+    parent: Entry | None = None
+
+    @property
+    def number(self) -> str:
+        return self.item["number"]
+
+    def place(self, force: str) -> str:
+        where = f"{force}, row {self.row}"
+        if self.action is not None:
+            where += f", action {self.action}"
+        return f"{where} (recommendation {self.number})"
+
+    @property
+    def is_local(self) -> bool:
+        return bool(self.item["local"]) or self.item["report_number"] is None
+
+
+# ---------------------------------------------------------------------------- checking
+
+
+def force_name(document: Any) -> str:
+    """The force a document names, for messages, whatever else is wrong with it."""
+    block = document.get("organisation") if isinstance(document, dict) else None
+    name = block.get("name") if isinstance(block, dict) else None
+    return name.strip() if isinstance(name, str) and name.strip() else UNNAMED_FORCE
+
+
+def _number_at(document: dict, row: int, action: int | None) -> str:
+    try:
+        item = document["recommendations"][row]
+        if action is not None:
+            item = item["actions"][action]
+        number = item["number"]
+    except (KeyError, IndexError, TypeError):
+        return "?"
+    return number if isinstance(number, str) and number else "?"
+
+
+def schema_message(document: Any, problem: open_format.Problem) -> str:
+    """A schema problem as a sentence naming the force and, inside the recommendations, the
+    row and the recommendation's number."""
+    force = force_name(document)
+    found = _PLACE.match(problem.where)
+    if found is None:
+        where = f", {problem.where}" if problem.where else ""
+        return f"{force}{where}: {problem.message}"
+    row = int(found[1])
+    action = int(found[2]) if found[2] is not None else None
+    place = f"{force}, row {row + 1}"
+    if action is not None:
+        place += f", action {action + 1}"
+    place += f" (recommendation {_number_at(document, row, action)})"
+    detail = f"{found[3]}: " if found[3] else ""
+    return f"{place}: {detail}{problem.message}"
+
+
+def entries(document: dict) -> list[Entry]:
+    found = []
+    for row, item in enumerate(document["recommendations"], start=1):
+        entry = Entry(item, row)
+        found.append(entry)
+        for action, child in enumerate(item["actions"], start=1):
+            found.append(Entry(child, row, action, parent=entry))
+    return found
+
+
+def refusals(document: Any, report: Report) -> list[str]:
+    """Every reason to refuse `document` as a return to `report`; empty when it can be taken."""
+    problems = open_format.problems(document)
+    if problems:
+        # Row 2 before row 10, as people count.
+        problems.sort(key=lambda problem: natural_key(problem.where))
+        return [schema_message(document, problem) for problem in problems]
+    force = force_name(document)
+    if document["report"]["slug"] != report.slug:
+        return [f"{force}: This return answers {document['report']['title']}, not {report.title}."]
+    known = set(report.recommendations.values_list("number", flat=True))
+    messages, seen = [], set()
+    for entry in entries(document):
+        number, report_number = entry.number, entry.item["report_number"]
+        if number in seen:
+            messages.append(
+                f"{entry.place(force)}: the return gives recommendation {number} twice."
+            )
+        seen.add(number)
+        if "/" in number:
+            messages.append(
+                f'{entry.place(force)}: a recommendation number cannot contain a slash ("/").'
+            )
+        if not entry.is_local and report_number not in known:
+            messages.append(
+                f"{entry.place(force)}: the report has no recommendation {report_number}."
+            )
+        if entry.action is not None and entry.item["actions"]:
+            messages.append(f"{entry.place(force)}: an action cannot have actions of its own.")
+    return messages
