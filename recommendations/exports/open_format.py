@@ -51,18 +51,27 @@ def _where(error: ValidationError) -> str:
     return where
 
 
-def _message(error: ValidationError) -> str:
-    # A value that matches none of "null or a date" says why it is not a date, not that it is
-    # not null as well: the most relevant of the alternatives' errors.
-    if error.context:
+def _most_relevant(error: ValidationError) -> ValidationError:
+    # A value that matches none of "null or a date" is reported as not being a date (where the
+    # date is), not as not being null as well: the deepest of the alternatives' errors.
+    while error.context:
         error = max(error.context, key=lambda e: (len(e.absolute_path), e.validator != "type"))
-    return error.message
+    return error
+
+
+def _order(error: ValidationError) -> tuple:
+    # Document order: row 2 before row 10, a row's own fields before the next row.
+    return tuple((0, part, "") if isinstance(part, int) else (1, 0, part) for part in error.path)
 
 
 def problems(document: Any) -> list[Problem]:
     """Every way `document` breaks the schema, in document order; empty when it is valid."""
-    errors = sorted(_validator().iter_errors(document), key=lambda e: list(map(str, e.path)))
-    return [Problem(_where(error), _message(error)) for error in errors]
+    errors = sorted(_validator().iter_errors(document), key=_order)
+    found = []
+    for error in errors:
+        relevant = _most_relevant(error)
+        found.append(Problem(_where(relevant), relevant.message))
+    return found
 
 
 class InvalidReturn(ValueError):

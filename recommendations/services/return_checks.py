@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..exports import open_format
-from ..models import Report, natural_key
+from ..models import Report
 
 UNNAMED_FORCE = "A return that names no organisation"
 _PLACE = re.compile(r"^recommendations\[(\d+)\](?:\.actions\[(\d+)\])?(?:\.(.*))?$")
@@ -105,10 +105,8 @@ def entries(document: dict) -> list[Entry]:
 
 def refusals(document: Any, report: Report) -> list[str]:
     """Every reason to refuse `document` as a return to `report`; empty when it can be taken."""
-    problems = open_format.problems(document)
+    problems = open_format.problems(document)  # in document order: row 2 before row 10
     if problems:
-        # Row 2 before row 10, as people count.
-        problems.sort(key=lambda problem: natural_key(problem.where))
         return [schema_message(document, problem) for problem in problems]
     force = force_name(document)
     if document["report"]["slug"] != report.slug:
