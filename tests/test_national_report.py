@@ -1,0 +1,314 @@
+"""The national progress report: every organisation's approved standing on each of a report's
+recommendations in one reporting period."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from recommendations import national
+from recommendations.choices import SignOff, Status
+from recommendations.models import Organisation, ReportRecommendation
+from tests.factories import (
+    OrganisationFactory,
+    PeriodFactory,
+    PlanFactory,
+    RecommendationFactory,
+    ReportFactory,
+    StatusUpdateFactory,
+    SubRecommendationFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+MARCH = dt.date(2025, 3, 31)
+SEPTEMBER = dt.date(2025, 9, 30)
+AFTER = dt.date(2026, 1, 15)  # "today" in these tests: both returns were due before it
+
+
+def at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+
+
+def reference(report, number: str, parent=None) -> ReportRecommendation:
+    return ReportRecommendation.objects.create(
+        report=report, number=number, text=f"Recommendation {number} of the report.", parent=parent
+    )
+
+
+def force(report, name: str, numbers=("7", "10"), *, published=True):
+    """An organisation with a plan answering the report: the given recommendations, a March
+    and a September period (returns due a fortnight after each)."""
+    organisation = OrganisationFactory(name=name)
+    plan = PlanFactory(organisation=organisation, report=report, is_published=published)
+    periods = [
+        PeriodFactory(plan=plan, label="6-month update", position=0, period_end=MARCH,
+                      return_due=MARCH + dt.timedelta(days=14)),
+        PeriodFactory(plan=plan, label="Annual update", position=1, period_end=SEPTEMBER,
+                      return_due=SEPTEMBER + dt.timedelta(days=14)),
+    ]  # fmt: skip
+    recs = {
+        number: RecommendationFactory(
+            plan=plan,
+            number=number,
+            report_recommendation=ReportRecommendation.objects.get(report=report, number=number),
+        )
+        for number in numbers
+    }
+    return plan, periods, recs
+
+
+def update(rec, period, status, *, on: dt.date, sign_off=SignOff.APPROVED):
+    return StatusUpdateFactory(
+        recommendation=rec, period=period, status=status, sign_off=sign_off, recorded_at=at(on)
+    )
+
+
+@pytest.fixture
+def report():
+    report = ReportFactory(slug="stalking", title="Stalking super-complaint report")
+    reference(report, "7")
+    reference(report, "10")
+    return report
+
+
+def cell_of(result: national.NationalReport, number: str, name: str) -> national.Cell:
+    row = next(row for row in result.rows if row.number == number)
+    return next(cell for cell in row.cells if cell.column.name == name)
+
+
+# ---------------------------------------------------------------------------- the period rule
+
+
+def test_the_reports_periods_are_the_distinct_end_dates_and_the_latest_is_the_default(report):
+    plan, _periods, _ = force(report, "Example Force 1")
+    other, _, _ = force(report, "Example Force 2")
+    PeriodFactory(plan=other, label="Initial response", position=5, period_end=None)
+    PeriodFactory(plan=plan, label="Initial response", position=5, period_end=None)
+
+    result = national.national_report(report, on=AFTER)
+
+    assert [p.key for p in result.periods] == [
+        "Initial response",
+        MARCH.isoformat(),
+        SEPTEMBER.isoformat(),
+    ]
+    assert result.period.period_end == SEPTEMBER
+    assert result.period.label == "Annual update"
+
+
+def test_a_period_with_another_label_is_matched_by_its_end_date(report):
+    _first, _, _recs = force(report, "Example Force 1")
+    _second, periods, recs2 = force(report, "Example Force 2")
+    periods[1].label = "September 2025 update"
+    periods[1].save()
+    update(recs2["7"], periods[1], Status.AT_RISK, on=SEPTEMBER)
+
+    result = national.national_report(report, period_key=SEPTEMBER.isoformat(), on=AFTER)
+
+    assert len(result.periods) == 2
+    assert cell_of(result, "7", "Example Force 2").status == Status.AT_RISK
+
+
+def test_an_undated_period_is_matched_by_its_label(report):
+    plan, _, recs = force(report, "Example Force 1")
+    undated = PeriodFactory(plan=plan, label="Initial response", position=5, period_end=None)
+    update(recs["7"], undated, Status.NOT_STARTED, on=MARCH)
+
+    result = national.national_report(report, period_key="Initial response", on=AFTER)
+
+    assert cell_of(result, "7", "Example Force 1").status == Status.NOT_STARTED
+
+
+def test_a_period_the_report_lacks_is_refused_by_name(report):
+    force(report, "Example Force 1")
+    with pytest.raises(national.PeriodNotFound, match='"2031-01-01" is not one of this report'):
+        national.national_report(report, period_key="2031-01-01")
+
+
+# ---------------------------------------------------------------------------- the cells
+
+
+def test_cells_show_the_approved_status_never_a_draft(report):
+    _, periods, recs = force(report, "Example Force 1")
+    approved = update(recs["7"], periods[1], Status.ON_TRACK, on=SEPTEMBER)
+    # Edited again and waiting for sign-off: the approved version stays in force.
+    approved.status, approved.sign_off = Status.OFF_TRACK, SignOff.SUBMITTED
+    approved.save()
+    update(recs["10"], periods[1], Status.COMPLETE, on=SEPTEMBER, sign_off=SignOff.DRAFT)
+
+    result = national.national_report(report, on=AFTER)
+
+    seven = cell_of(result, "7", "Example Force 1")
+    assert (seven.status, seven.label, seven.rag.word) == (Status.ON_TRACK, "On track", "Green")
+    assert seven.updated == SEPTEMBER
+    assert seven.url == f"/plans/{recs['7'].plan.slug}/recommendations/7/"
+    assert cell_of(result, "10", "Example Force 1").category == national.NO_RETURN
+
+
+def test_a_status_given_earlier_stands_and_a_recommendation_follows_its_actions(report):
+    _, periods, recs = force(report, "Example Force 1")
+    update(recs["7"], periods[0], Status.AT_RISK, on=MARCH)
+    # Nothing new on 7 in September; the force returned on its other recommendation.
+    action = SubRecommendationFactory(recommendation=recs["10"], number="10.1")
+    update(action, periods[1], Status.OFF_TRACK, on=SEPTEMBER)
+
+    result = national.national_report(report, on=AFTER)
+
+    assert cell_of(result, "7", "Example Force 1").status == Status.AT_RISK
+    assert cell_of(result, "10", "Example Force 1").status == Status.OFF_TRACK
+
+
+def test_sub_recommendations_of_the_report_have_rows_of_their_own(report):
+    seven = ReportRecommendation.objects.get(report=report, number="7")
+    sub = reference(report, "7.1", parent=seven)
+    _, periods, recs = force(report, "Example Force 1")
+    action = SubRecommendationFactory(
+        recommendation=recs["7"], number="7.1", report_recommendation=sub
+    )
+    update(action, periods[1], Status.COMPLETE, on=SEPTEMBER)
+
+    result = national.national_report(report, on=AFTER)
+
+    assert [(row.number, row.is_sub) for row in result.rows] == [
+        ("7", False),
+        ("7.1", True),
+        ("10", False),
+    ]
+    assert cell_of(result, "7.1", "Example Force 1").status == Status.COMPLETE
+    assert cell_of(result, "7", "Example Force 1").status == Status.COMPLETE  # from its action
+
+
+# ---------------------------------------------------------------------------- counts
+
+
+def test_counts_put_closed_with_complete_and_every_organisation_in_one_column(report):
+    statuses = [Status.COMPLETE, Status.CLOSED, Status.ON_TRACK, Status.AT_RISK,
+                Status.OFF_TRACK, Status.NOT_STARTED]  # fmt: skip
+    for n, status in enumerate(statuses, start=1):
+        _, periods, recs = force(report, f"Example Force {n}")
+        update(recs["7"], periods[1], status, on=SEPTEMBER)
+    OrganisationFactory(name="Example Force 7")  # no plan at all
+    _, periods, recs = force(report, "Example Force 8")  # a plan, nothing approved
+
+    result = national.national_report(report, on=AFTER)
+
+    row = result.rows[0]
+    assert row.counts == {
+        national.COMPLETE: 2,
+        Status.ON_TRACK: 1,
+        Status.AT_RISK: 1,
+        Status.OFF_TRACK: 1,
+        Status.NOT_STARTED: 1,
+        national.NO_RETURN: Organisation.objects.count() - 6,
+    }
+    assert sum(row.counts.values()) == len(result.columns) == Organisation.objects.count()
+
+
+# ---------------------------------------------------------------------------- returns
+
+
+def test_not_returned_and_late_organisations(report):
+    _, periods, recs = force(report, "Example Force 1")  # on time
+    update(recs["7"], periods[1], Status.ON_TRACK, on=SEPTEMBER)
+    _, periods, recs = force(report, "Example Force 2")  # approved after the due date
+    update(recs["7"], periods[1], Status.ON_TRACK, on=SEPTEMBER + dt.timedelta(days=30))
+    _, periods, recs = force(report, "Example Force 3")  # only a draft
+    update(recs["7"], periods[1], Status.ON_TRACK, on=SEPTEMBER, sign_off=SignOff.DRAFT)
+    OrganisationFactory(name="Example Force 4")  # no plan
+
+    result = national.national_report(report, on=AFTER)
+    names = {column.name for column in result.not_returned}
+    late = {column.name for column in result.late}
+
+    assert {"Example Force 3", "Example Force 4"} <= names
+    assert not {"Example Force 1", "Example Force 2"} & names
+    assert late == {"Example Force 2", "Example Force 3"}
+    # Before the due date, nothing is late yet.
+    early = national.national_report(report, on=SEPTEMBER + dt.timedelta(days=1))
+    assert "Example Force 3" not in {column.name for column in early.late}
+
+
+def test_the_first_approval_decides_lateness_even_after_a_later_approval(report):
+    _, periods, recs = force(report, "Example Force 1")
+    first = update(recs["7"], periods[1], Status.ON_TRACK, on=SEPTEMBER)
+    first.approved_at = at(SEPTEMBER + dt.timedelta(days=60))  # approved again, much later
+    first.save()
+
+    result = national.national_report(report, on=AFTER)
+
+    assert result.late == []
+
+
+# ---------------------------------------------------------------------------- filters
+
+
+def test_the_status_filter_keeps_rows_with_such_a_cell(report):
+    _, periods, recs = force(report, "Example Force 1")
+    update(recs["7"], periods[1], Status.OFF_TRACK, on=SEPTEMBER)
+    update(recs["10"], periods[1], Status.ON_TRACK, on=SEPTEMBER)
+
+    result = national.national_report(
+        report, filters=national.Filters(status=Status.OFF_TRACK), on=AFTER
+    )
+
+    assert [row.number for row in result.rows] == ["7"]
+
+
+def test_the_not_returned_filter_keeps_only_those_organisations(report):
+    _, periods, recs = force(report, "Example Force 1")
+    update(recs["7"], periods[1], Status.OFF_TRACK, on=SEPTEMBER)
+    force(report, "Example Force 2")
+
+    result = national.national_report(report, filters=national.Filters(not_returned=True))
+
+    names = [column.name for column in result.columns]
+    assert "Example Force 2" in names and "Example Force 1" not in names
+    assert all(len(row.cells) == len(names) for row in result.rows)
+
+
+# ---------------------------------------------------------------------------- public
+
+
+def test_the_public_report_leaves_unpublished_plans_out(report):
+    _, periods, recs = force(report, "Example Force 1", published=False)
+    update(recs["7"], periods[1], Status.OFF_TRACK, on=SEPTEMBER)
+
+    result = national.national_report(report, public=True, on=AFTER)
+
+    assert cell_of(result, "7", "Example Force 1").category == national.NO_RETURN
+    assert "Example Force 1" in {column.name for column in result.not_returned}
+
+
+# ---------------------------------------------------------------------------- queries
+
+
+def build_forces(report, count: int) -> None:
+    for n in range(count):
+        _, periods, recs = force(report, f"Example Force {n + 1}")
+        action = SubRecommendationFactory(recommendation=recs["10"], number="10.1")
+        for period in periods:
+            update(recs["7"], period, Status.ON_TRACK, on=period.period_end)
+            update(action, period, Status.AT_RISK, on=period.period_end)
+
+
+def count_queries(report) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        result = national.national_report(report, on=AFTER)
+    assert result.rows
+    return len(queries)
+
+
+def test_the_query_count_does_not_grow_with_organisations(report):
+    build_forces(report, 5)
+    few = count_queries(report)
+    build_forces_from = Organisation.objects.count()
+    for n in range(build_forces_from, 43):
+        _, periods, recs = force(report, f"Example Force {n + 1}")
+        update(recs["7"], periods[1], Status.ON_TRACK, on=SEPTEMBER)
+    assert Organisation.objects.count() >= 43
+    assert count_queries(report) == few
+    assert few <= 8
