@@ -140,6 +140,10 @@ class Filters:
     def active(self) -> bool:
         return bool(self.status or self.not_returned)
 
+    @property
+    def status_label(self) -> str:
+        return CATEGORY_LABELS.get(self.status, "")
+
 
 @dataclass
 class Column:

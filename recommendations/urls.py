@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import dashboard, deadlines, evidence, health, imports, plans, public, returns, work
+from .views import (
+    dashboard,
+    deadlines,
+    evidence,
+    health,
+    imports,
+    national,
+    plans,
+    public,
+    returns,
+    work,
+)
 
 urlpatterns = [
     path("", plans.home, name="home"),
@@ -58,6 +69,15 @@ urlpatterns = [
         "plans/<slug:slug>/recommendations/<str:number>/due-date/",
         deadlines.due_date_edit,
         name="due_date_edit",
+    ),
+    path("national/", national.national_index, name="national_index"),
+    path("national/<slug:report_slug>/", national.national_report, name="national_report"),
+    path("national/<slug:report_slug>/progress.xlsx", national.national_xlsx, name="national_xlsx"),
+    path("national/<slug:report_slug>/progress.pdf", national.national_pdf, name="national_pdf"),
+    path(
+        "public/national/<slug:report_slug>/",
+        national.public_national,
+        name="public_national",
     ),
     path("public/<slug:slug>/", public.public_plan, name="public_plan"),
     path("healthz", health.healthz, name="healthz"),

@@ -4,10 +4,12 @@ recommendations in one reporting period."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from recommendations import national
 from recommendations.choices import SignOff, Status
@@ -20,6 +22,7 @@ from tests.factories import (
     ReportFactory,
     StatusUpdateFactory,
     SubRecommendationFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -312,3 +315,118 @@ def test_the_query_count_does_not_grow_with_organisations(report):
     assert Organisation.objects.count() >= 43
     assert count_queries(report) == few
     assert few <= 8
+
+
+# ---------------------------------------------------------------------------- the page
+
+
+@pytest.fixture
+def national_user():
+    return UserFactory(username="national-lead", role="National")
+
+
+@pytest.fixture
+def national_client(client, national_user):
+    client.force_login(national_user)
+    return client
+
+
+def test_the_national_role_opens_the_page_and_force_accounts_are_refused(
+    client, report, national_user, lead, executive, administrator
+):
+    _, periods, recs = force(report, "Example Force 1")
+    update(recs["7"], periods[1], Status.AT_RISK, on=SEPTEMBER)
+    url = reverse("national_report", args=[report.slug])
+    for user in (lead, executive, administrator):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 403
+        assert "The national pages are for accounts with the National role." in (
+            html.unescape(response.content.decode())
+        )
+    client.force_login(national_user)
+    assert client.get(url).status_code == 200
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    assert client.get(url).status_code == 200
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_the_page_is_a_labelled_table_with_statuses_in_words(national_client, report):
+    _, periods, recs = force(report, "Example Force 1")
+    update(recs["7"], periods[1], Status.AT_RISK, on=SEPTEMBER)
+    OrganisationFactory(name="Example Force 2", short_name="EF2")
+
+    page = national_client.get(reverse("national_report", args=[report.slug])).content.decode()
+
+    assert 'role="region" aria-labelledby="national-caption" tabindex="0"' in page
+    assert '<caption id="national-caption">' in page
+    assert '<th scope="row">7</th>' in page
+    assert page.count('<th scope="col" class="org">') == Organisation.objects.count()
+    assert '<span class="badge badge-at_risk">At risk</span>' in page
+    assert f'href="/plans/{recs["7"].plan.slug}/recommendations/7/"' in page
+    assert "Example Force 2" in page and "No return" in page
+    assert "Annual update" in page
+    assert f"{reverse('national_xlsx', args=[report.slug])}?" in page
+
+
+def test_the_page_changes_when_any_plan_of_the_report_changes(national_client, report):
+    _, periods, recs = force(report, "Example Force 1")
+    url = reverse("national_report", args=[report.slug])
+    assert "badge-off_track" not in national_client.get(url).content.decode()
+
+    update(recs["7"], periods[1], Status.OFF_TRACK, on=SEPTEMBER)
+    assert "badge-off_track" in national_client.get(url).content.decode()
+
+    OrganisationFactory(name="Example Force Newly Added")
+    assert "Example Force Newly Added" in national_client.get(url).content.decode()
+
+
+def test_filters_are_plain_links_that_narrow_the_matrix(national_client, report):
+    _, periods, recs = force(report, "Example Force 1")
+    update(recs["7"], periods[1], Status.OFF_TRACK, on=SEPTEMBER)
+    update(recs["10"], periods[1], Status.ON_TRACK, on=SEPTEMBER)
+    force(report, "Example Force 2")
+    url = reverse("national_report", args=[report.slug])
+
+    page = national_client.get(url).content.decode()
+    assert f'href="{url}?period={SEPTEMBER.isoformat()}&amp;status=off_track"' in page
+
+    page = national_client.get(url, {"status": "off_track"}).content.decode()
+    assert '<th scope="row">7</th>' in page and '<th scope="row">10</th>' not in page
+
+    page = national_client.get(url, {"not_returned": "1"}).content.decode()
+    assert "EF" not in page or page.count('<th scope="col" class="org">') < (
+        Organisation.objects.count()
+    )
+    assert "Example Force 2" in page
+
+
+def test_a_period_the_report_lacks_gets_a_message_not_an_error(national_client, report):
+    force(report, "Example Force 1")
+    response = national_client.get(
+        reverse("national_report", args=[report.slug]), {"period": "2031-02-30"}
+    )
+    assert response.status_code == 400
+    assert "is not one of this report" in html.unescape(response.content.decode())
+
+
+def test_the_pages_queries_do_not_grow_with_organisations(national_client, report, settings):
+    settings.PAGE_CACHE = False
+    url = reverse("national_report", args=[report.slug])
+    build_forces(report, 5)
+    national_client.get(url)  # the session's first request reads more than the page
+    with CaptureQueriesContext(connection) as few:
+        assert national_client.get(url).status_code == 200
+    for n in range(Organisation.objects.count(), 43):
+        _, periods, recs = force(report, f"Example Force {n + 1}")
+        update(recs["7"], periods[1], Status.ON_TRACK, on=SEPTEMBER)
+    with CaptureQueriesContext(connection) as many:
+        assert national_client.get(url).status_code == 200
+    assert len(many) == len(few)
+
+
+def test_the_index_lists_reports(national_client, report):
+    page = national_client.get(reverse("national_index")).content.decode()
+    assert report.title in page
+    assert reverse("national_report", args=[report.slug]) in page
