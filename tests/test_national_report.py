@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from recommendations import national
 from recommendations.choices import SignOff, Status
@@ -430,3 +433,70 @@ def test_the_index_lists_reports(national_client, report):
     page = national_client.get(reverse("national_index")).content.decode()
     assert report.title in page
     assert reverse("national_report", args=[report.slug]) in page
+
+
+# ---------------------------------------------------------------------------- exports
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def many_forces(report):
+    """Twelve forces (more than one band of the PDF), one with a name a spreadsheet would
+    read as a formula."""
+    for n in range(12):
+        _, periods, recs = force(report, f"Example Force {n + 1}")
+        update(recs["7"], periods[1], Status.ON_TRACK, on=SEPTEMBER)
+    OrganisationFactory(name='=HYPERLINK("http://example.invalid","Example Force X")')
+    OrganisationFactory(name="Example Force Without A Plan")
+    return report
+
+
+def test_the_xlsx_lists_every_organisation_and_recommendation(national_client, many_forces):
+    response = national_client.get(reverse("national_xlsx", args=[many_forces.slug]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="national_stalking_')
+    assert "no-store" in response["Cache-Control"]
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book["National progress"]
+    assert sheet["A1"].value == "Stalking super-complaint report"
+    assert sheet["A4"].value == "OFFICIAL"
+    headers = [cell.value for cell in sheet[6]]
+    names = set(Organisation.objects.values_list("name", flat=True))
+    assert names <= set(headers)
+    assert [sheet.cell(row=r, column=1).value for r in range(7, sheet.max_row + 1)] == ["7", "10"]
+    assert "On track" in [cell.value for cell in sheet[7]]
+    formula = next(cell for cell in sheet[6] if str(cell.value).startswith("=HYPERLINK"))
+    assert formula.data_type == "s" and formula.quotePrefix
+    assert sheet.print_title_rows == "$6:$6"
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert "OFFICIAL" in sheet.oddHeader.center.text
+    listed = {cell.value for cell in book["Organisations"]["A"][1:]}
+    assert listed == names
+
+
+def test_the_pdf_lists_every_organisation_and_recommendation(national_client, many_forces):
+    response = national_client.get(reverse("national_pdf", args=[many_forces.slug]))
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.content))
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (842, 595)
+    text = words(" ".join(page.extract_text() for page in reader.pages))
+    assert text.count("OFFICIAL") >= 2 * len(reader.pages)
+    assert "Stalking super-complaint report" in text
+    assert "Annual update" in text
+    for name in Organisation.objects.values_list("name", flat=True):
+        assert words(name) in text
+    assert "Recommendation 7 of the report." in text
+    assert "Recommendation 10 of the report." in text
+    # Twelve forces and two without a return: two bands of the matrix, with headers repeated.
+    assert text.count("Status by organisation") == 2
+
+
+def test_the_downloads_are_for_the_national_role_only(client, lead, report):
+    client.force_login(lead)
+    for name in ("national_xlsx", "national_pdf"):
+        assert client.get(reverse(name, args=[report.slug])).status_code == 403
