@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -500,3 +501,57 @@ def test_the_downloads_are_for_the_national_role_only(client, lead, report):
     client.force_login(lead)
     for name in ("national_xlsx", "national_pdf"):
         assert client.get(reverse(name, args=[report.slug])).status_code == 403
+
+
+# ---------------------------------------------------------------------------- the public page
+
+
+def test_the_public_page_is_missing_unless_the_deployment_publishes_it(client, report):
+    url = reverse("public_national", args=[report.slug])
+    assert client.get(url).status_code == 404
+
+
+def test_the_public_page_shows_published_plans_approved_content_to_anyone(client, report, settings):
+    settings.NATIONAL_PUBLIC_PAGE = True
+    plan, periods, recs = force(report, "Example Force 1")
+    update(recs["7"], periods[1], Status.AT_RISK, on=SEPTEMBER)
+    draft = update(recs["10"], periods[1], Status.OFF_TRACK, on=SEPTEMBER)
+    draft.sign_off, draft.approved_at, draft.approved_status = SignOff.DRAFT, None, ""
+    draft.save()
+    _, hidden_periods, hidden = force(report, "Example Force 2", published=False)
+    update(hidden["7"], hidden_periods[1], Status.COMPLETE, on=SEPTEMBER)
+
+    response = client.get(reverse("public_national", args=[report.slug]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<span class="badge badge-at_risk">At risk</span>' in page
+    assert "badge-off_track" not in page
+    assert "badge-complete" not in page  # the unpublished plan's
+    assert f'href="{reverse("public_plan", args=[plan.slug])}"' in page
+    assert "/recommendations/" not in page
+    assert "Download" not in page
+    assert client.get(reverse("public_national", args=["no-such-report"])).status_code == 404
+
+
+def test_the_national_pages_are_valid_html(national_client, many_forces, settings, tmp_path):
+    from tests.test_html_valid import _check, _checker
+
+    command, missing = _checker()
+    if command is None:
+        pytest.skip(f"HTML CHECK SKIPPED: {missing} is missing")
+    settings.NATIONAL_PUBLIC_PAGE = True
+    slug = many_forces.slug
+    pages = {
+        "national": national_client.get(reverse("national_report", args=[slug])),
+        "national-filtered": national_client.get(
+            reverse("national_report", args=[slug]), {"status": "on_track"}
+        ),
+        "national-refused-period": national_client.get(
+            reverse("national_report", args=[slug]), {"period": "1999-01-01"}
+        ),
+        "national-index": national_client.get(reverse("national_index")),
+        "public-national": Client().get(reverse("public_national", args=[slug])),
+    }
+    errors = _check(command, tmp_path, {name: r.content.decode() for name, r in pages.items()})
+    assert not errors, "\n".join(errors)
