@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from django.db.models import Min
 from django.urls import reverse
@@ -282,12 +281,6 @@ def _updated(row: PlanRow, index: int) -> dt.date | None:
     return timezone.localdate(max(dates)) if dates else None
 
 
-def _link(plan: Plan, public: bool) -> str:
-    if public:
-        return reverse("public_plan", args=[plan.slug])
-    return reverse("recommendation_detail", args=[plan.slug, "0"])[:-2]
-
-
 def national_report(
     report: Report,
     *,
@@ -346,7 +339,8 @@ def national_report(
         known = [moment for moment in [first, *in_period] if moment is not None]
         column.first_approved = min(known) if known else None
 
-    links = {plan.pk: _link(plan, public) for plan in plans}
+    # Anonymous readers go to the force's public page; everyone else to the recommendation's.
+    public_links = {plan.pk: reverse("public_plan", args=[plan.slug]) for plan in plans}
     rows = []
     for reference in references:
         cells = []
@@ -357,7 +351,7 @@ def national_report(
                 continue
             row, index = found
             rec = row.recommendation
-            url = links[column.plan.pk] + ("" if public else f"{quote(rec.number, safe='')}/")
+            url = public_links[rec.plan_id] if public else rec.get_absolute_url()
             status = row.statuses[index] if row.statuses else ""
             cells.append(Cell(column, status, True, _updated(row, index), url))
         counts: dict[str, int] = {}

@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_GET
 
 from .. import national, page_cache, permissions
+from ..exports import national_files
 from ..models import Report
 
 TRUE = {"1", "on", "true", "yes"}
@@ -118,8 +119,6 @@ def national_report(request: HttpRequest, report_slug: str) -> HttpResponse:
 
 
 def _download(request: HttpRequest, report_slug: str, extension: str) -> HttpResponse:
-    from ..exports import national_files
-
     permissions.require(permissions.can_view_national(request.user), permissions.NATIONAL_ONLY)
     report = get_object_or_404(Report, slug=report_slug)
     period, filters = _choices(request)
@@ -151,13 +150,26 @@ def national_pdf(request: HttpRequest, report_slug: str) -> HttpResponse:
 @require_GET
 def public_national(request: HttpRequest, report_slug: str) -> HttpResponse:
     """The matrix for everyone, from published plans' approved content, where the
-    deployment publishes it (NATIONAL_PUBLIC_PAGE); otherwise there is no such page."""
+    deployment publishes it (NATIONAL_PUBLIC_PAGE); otherwise there is no such page. Cached as
+    the signed-in page is: anyone may ask for it, and rendering it reads every plan."""
     if not settings.NATIONAL_PUBLIC_PAGE:
         raise Http404("No such page.")
     report = get_object_or_404(Report, slug=report_slug)
     period, filters = _choices(request)
-    try:
+
+    def render_body() -> str:
         result = national.national_report(report, period_key=period, filters=filters, public=True)
+        return render_to_string("public/_national_body.html", _context(result, request.path))
+
+    try:
+        return page_cache.page(
+            request,
+            "public/national.html",
+            {"report": report},
+            name="public_national",
+            token=page_cache.site_token(),
+            vary=[report.pk, period, filters.status, filters.not_returned],
+            render=render_body,
+        )
     except national.PeriodNotFound as error:
         return _refused(request, report, error, "public/national.html")
-    return render(request, "public/national.html", _context(result, request.path))
