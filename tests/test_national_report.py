@@ -461,20 +461,28 @@ def test_the_xlsx_lists_every_organisation_and_recommendation(national_client, m
     assert response["Content-Disposition"].startswith('attachment; filename="national_stalking_')
     assert "no-store" in response["Cache-Control"]
     book = load_workbook(io.BytesIO(response.content))
-    sheet = book["National progress"]
-    assert sheet["A1"].value == "Stalking super-complaint report"
-    assert sheet["A4"].value == "OFFICIAL"
-    headers = [cell.value for cell in sheet[6]]
     names = set(Organisation.objects.values_list("name", flat=True))
-    assert names <= set(headers)
-    assert [sheet.cell(row=r, column=1).value for r in range(7, sheet.max_row + 1)] == ["7", "10"]
-    assert "On track" in [cell.value for cell in sheet[7]]
-    formula = next(cell for cell in sheet[6] if str(cell.value).startswith("=HYPERLINK"))
+    summary = book["National progress"]
+    assert summary["A1"].value == "Stalking super-complaint report"
+    assert summary["A4"].value == "OFFICIAL"
+    assert [cell.value for cell in summary[6]][:3] == [
+        "Rec No.",
+        "Recommendation",
+        "Complete or closed",
+    ]
+    assert [summary.cell(row=r, column=1).value for r in (7, 8)] == ["7", "10"]
+    assert [cell.value for cell in summary[7]][2:] == [0, 12, 0, 0, 0, len(names) - 12]
+    assert summary.page_setup.fitToWidth == 1 and summary.sheet_properties.pageSetUpPr.fitToPage
+    matrix = book["By organisation"]
+    assert names == {cell.value for cell in matrix[6][1:]}
+    assert "On track" in [cell.value for cell in matrix[7]]
+    formula = next(cell for cell in matrix[6] if str(cell.value).startswith("=HYPERLINK"))
     assert formula.data_type == "s" and formula.quotePrefix
-    assert sheet.print_title_rows == "$6:$6"
-    assert sheet.page_setup.orientation == "landscape"
-    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert "OFFICIAL" in sheet.oddHeader.center.text
+    for sheet in (summary, matrix):
+        assert sheet.print_title_rows == "$6:$6"
+        assert sheet.page_setup.orientation == "landscape"
+        assert "OFFICIAL" in sheet.oddHeader.center.text
+    assert matrix.print_title_cols == "$A:$A"
     listed = {cell.value for cell in book["Organisations"]["A"][1:]}
     assert listed == names
 
@@ -555,3 +563,31 @@ def test_the_national_pages_are_valid_html(national_client, many_forces, setting
     }
     errors = _check(command, tmp_path, {name: r.content.decode() for name, r in pages.items()})
     assert not errors, "\n".join(errors)
+
+
+def test_the_xlsx_prints_every_word_at_8_points_or_more(national_client, many_forces, tmp_path):
+    """Printed by LibreOffice Calc, as the force return's print tests do: the summary fits the
+    page's width at a readable size, and the matrix runs across pages without shrinking."""
+    import os
+    import subprocess
+    import tempfile
+
+    from tests import test_returns_print as printing
+
+    if not (printing.SOFFICE and printing.PDFTOTEXT):
+        pytest.skip("LibreOffice Calc or pdftotext is not installed")
+    path = tmp_path / "national.xlsx"
+    path.write_bytes(national_client.get(reverse("national_xlsx", args=[many_forces.slug])).content)
+    with tempfile.TemporaryDirectory() as home:
+        subprocess.run(
+            [printing.SOFFICE, "--headless", "--norestore", "--convert-to", "pdf",
+             "--outdir", str(tmp_path), str(path)],
+            env={**os.environ, "HOME": home}, capture_output=True, check=True,
+            timeout=printing.SOFFICE_TIMEOUT,
+        )  # fmt: skip
+    printed = printing.read_printed(tmp_path / "national.pdf")
+    sizes = [printed.size(word) for word in printed.words]
+    assert sizes and min(sizes) >= printing.MIN_POINTS - printing.SIZE_TOLERANCE, min(sizes)
+    text = " ".join(word.text for word in printed.words)
+    for n in range(1, 13):
+        assert f"Force {n}" in text

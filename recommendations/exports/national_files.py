@@ -29,7 +29,8 @@ from .xlsx import HEADER_FOOTER_SIZE, MARGINS, _header_footer_text, _Styles, _te
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
 CONTENT_TYPES = {"xlsx": XLSX_TYPE, "pdf": PDF_TYPE}
-MATRIX_SHEET = "National progress"
+SUMMARY_SHEET = "National progress"
+MATRIX_SHEET = "By organisation"
 ORGANISATIONS_SHEET = "Organisations"
 TEMPLATE = "returns/national.html"
 # Organisations side by side in one band of the PDF's matrix: as many as A4 landscape holds
@@ -57,34 +58,56 @@ def _title_lines(national: NationalReport) -> list[str]:
 # ---------------------------------------------------------------------------- XLSX
 
 
-def _matrix_sheet(sheet: Worksheet, national: NationalReport, styles: _Styles) -> None:
+def _title_block(sheet: Worksheet, national: NationalReport, styles: _Styles) -> None:
     for line in _title_lines(national):
         sheet.append([_text_cell(sheet, line, styles.number, styles)])
     sheet.append([])
-    titles = ["Rec No.", "Recommendation"]
-    titles += [clean_text(column.name) for column in national.columns]
-    titles += [label for _, label in CATEGORIES]
+
+
+def _widths(sheet: Worksheet, widths: list[float]) -> None:
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def _summary_sheet(sheet: Worksheet, national: NationalReport, styles: _Styles) -> None:
+    """Each recommendation with how many organisations stand at each status: one page wide."""
+    _title_block(sheet, national, styles)
+    titles = ["Rec No.", "Recommendation", *(label for _, label in CATEGORIES)]
     sheet.append([_text_cell(sheet, title, styles.header, styles) for title in titles])
     for row in national.rows:
         cells: list[Cell] = [
             _text_cell(sheet, clean_text(row.number), styles.number, styles),
             _text_cell(sheet, clean_text(row.text), styles.text, styles),
         ]
+        counts = [count for *_, count in row.count_list()]
+        cells += [Cell(sheet, value=count, style_array=styles.text) for count in counts]
+        sheet.append(cells)
+    _widths(sheet, [8, 58] + [11] * len(CATEGORIES))
+    sheet.freeze_panes = f"C{HEADER_ROW + 1}"
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    _print_setup(sheet, national, fit_width=True)
+
+
+def _matrix_sheet(sheet: Worksheet, national: NationalReport, styles: _Styles) -> None:
+    """Each organisation's status on each recommendation. Forty organisations cannot fit one
+    page's width at a readable size: as the force return does, the sheet prints at 100% on as
+    many pages across as it takes, each with the Rec No. column and the header row."""
+    _title_block(sheet, national, styles)
+    titles = ["Rec No.", *(clean_text(column.name) for column in national.columns)]
+    sheet.append([_text_cell(sheet, title, styles.header, styles) for title in titles])
+    for row in national.rows:
+        cells = [_text_cell(sheet, clean_text(row.number), styles.number, styles)]
         for cell in row.cells:
             label = cell.label
             if national.filters.status and cell.category != national.filters.status:
                 label = ""
             cells.append(_text_cell(sheet, label, styles.for_rag(cell.rag), styles))
-        counts = [count for *_, count in row.count_list()]
-        cells += [Cell(sheet, value=count, style_array=styles.text) for count in counts]
         sheet.append(cells)
-    widths = [8, 48] + [14] * len(national.columns) + [11] * len(CATEGORIES)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = f"C{HEADER_ROW + 1}"
+    _widths(sheet, [8] + [15] * len(national.columns))
+    sheet.freeze_panes = f"B{HEADER_ROW + 1}"
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     sheet.print_title_cols = "A:A"
-    _print_setup(sheet, national)
+    _print_setup(sheet, national, fit_width=False)
 
 
 def _organisations_sheet(sheet: Worksheet, national: NationalReport, styles: _Styles) -> None:
@@ -112,22 +135,26 @@ def _organisations_sheet(sheet: Worksheet, national: NationalReport, styles: _St
         late = "Yes" if column.is_late(national.on) else "No"
         cells.append(_text_cell(sheet, late, styles.text, styles))
         sheet.append(cells)
-    for index, width in enumerate([36, 16, 40, 24, 12, 10, 14, 8], start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    _widths(sheet, [30, 14, 36, 20, 11, 9, 12, 6])
     sheet.freeze_panes = "B2"
     sheet.print_title_rows = "1:1"
-    _print_setup(sheet, national)
+    _print_setup(sheet, national, fit_width=True)
 
 
-def _print_setup(sheet: Worksheet, national: NationalReport) -> None:
-    """A4 landscape, fitted to the page's width, as many pages down as it takes; the title,
-    period and marking at the top of every page, the marking and page numbers at the foot."""
+def _print_setup(sheet: Worksheet, national: NationalReport, *, fit_width: bool) -> None:
+    """A4 landscape, fitted to the page's width (its columns are chosen to fit at 100%) or at
+    100% across several pages; as many pages down as it takes; the title, period and marking
+    at the top of every page, the marking and page numbers at the foot."""
     setup = sheet.page_setup
     setup.orientation = "landscape"
     setup.paperSize = sheet.PAPERSIZE_A4
-    setup.fitToWidth = 1
-    setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if fit_width:
+        setup.fitToWidth = 1
+        setup.fitToHeight = 0
+    else:
+        setup.scale = 100
+        setup.pageOrder = "overThenDown"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = fit_width
     sheet.page_margins = PageMargins(**MARGINS)
     title, period, as_at, marking = (_header_footer_text(line) for line in _title_lines(national))
     for header in (sheet.oddHeader, sheet.evenHeader):
@@ -147,8 +174,9 @@ def render_xlsx(national: NationalReport) -> bytes:
     workbook = Workbook()
     styles = _Styles(workbook)
     sheet = workbook.active
-    sheet.title = MATRIX_SHEET
-    _matrix_sheet(sheet, national, styles)
+    sheet.title = SUMMARY_SHEET
+    _summary_sheet(sheet, national, styles)
+    _matrix_sheet(workbook.create_sheet(MATRIX_SHEET), national, styles)
     _organisations_sheet(workbook.create_sheet(ORGANISATIONS_SHEET), national, styles)
     workbook.properties.title = clean_text(national.report.title)[:250]
     workbook.properties.creator = "Action plan tracker"
