@@ -38,6 +38,7 @@ from .models import (
     ReportingPeriod,
     ReportRecommendation,
     StatusUpdate,
+    natural_key,
 )
 from .national_periods import NationalPeriod, PeriodNotFound, choose_period, national_periods
 from .queries import PlanRow, PlanSnapshot, _by_parent, build_rows, today
@@ -293,7 +294,10 @@ def national_report(
     the latest), approved content only; PeriodNotFound for a period the report lacks."""
     filters = filters or Filters()
     on = on or today()
-    organisations = list(Organisation.objects.order_by("name", "pk"))
+    # In natural order of their names: "Example Force 2" before "Example Force 10".
+    organisations = sorted(
+        Organisation.objects.order_by("name", "pk"), key=lambda org: natural_key(org.name)
+    )
     plans = _plans(report, public)
     snapshots = _snapshots(plans)
     every_period = [period for snap in snapshots.values() for period in snap.periods]
