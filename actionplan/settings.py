@@ -271,6 +271,10 @@ else:
     }
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 
+# The national progress report on a public page (/public/national/<report>/), from published
+# plans' approved content; off by default, when the page does not exist.
+NATIONAL_PUBLIC_PAGE = env_bool("NATIONAL_PUBLIC_PAGE", False)
+
 # Background work (django-tasks with its database backend, run by `manage.py db_worker`):
 # large returns (recommendations/exports/jobs.py), and reminders when a timer enqueues them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -13,4 +13,5 @@ def site(request: HttpRequest) -> dict:
         "user_is_executive": permissions.is_executive(user),
         "user_is_lead": permissions.is_lead(user),
         "user_is_administrator": permissions.is_administrator(user),
+        "user_sees_national": permissions.can_view_national(user),
     }

@@ -58,11 +58,14 @@ from . import permissions
 from .models import (
     DueDateChange,
     Evidence,
+    Organisation,
     Owner,
     Plan,
     PlanRevision,
     Recommendation,
+    Report,
     ReportingPeriod,
+    ReportRecommendation,
     SiteRevision,
     StatusUpdate,
 )
@@ -392,6 +395,10 @@ def _user_deleted(sender, instance, **kwargs) -> None:
     mark_site_change()
 
 
+def _site_changed(sender, instance, **kwargs) -> None:
+    mark_site_change()
+
+
 def connect() -> None:
     """Called once from the app's ready()."""
     for model in PLAN_OF:
@@ -404,6 +411,12 @@ def connect() -> None:
     pre_delete.connect(_remember_owner_plans, sender=Owner, dispatch_uid="page_cache:Owner")
     post_save.connect(_owner_changed, sender=Owner, dispatch_uid="page_cache:Owner")
     post_delete.connect(_owner_changed, sender=Owner, dispatch_uid="page_cache:Owner")
+    # Organisations and reports are shown on the pages that span plans (the national report
+    # lists every organisation, with or without a plan, and every recommendation of a report).
+    for model in (Organisation, Report, ReportRecommendation):
+        uid = f"page_cache:{model.__name__}"
+        post_save.connect(_site_changed, sender=model, dispatch_uid=uid)
+        post_delete.connect(_site_changed, sender=model, dispatch_uid=uid)
     User = get_user_model()
     post_save.connect(_user_saved, sender=User, dispatch_uid="page_cache:User")
     post_delete.connect(_user_deleted, sender=User, dispatch_uid="page_cache:User")

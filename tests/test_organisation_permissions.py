@@ -43,7 +43,7 @@ NATIONAL_READS = {
     "plan_table", "recommendation_detail", "return_xlsx", "return_pdf", "return_json",
     "return_csv", "return_progress", "return_file", "evidence_download", "public_plan:published",
     "public_return_json:published", "public_return_csv:published", "national_returns",
-    "national_return_upload",
+    "national_return_upload", "national_index", "national_report", "national_xlsx", "national_pdf",
 }  # fmt: skip
 # Sent on to the progress page of a return made in the background, as at home.
 NATIONAL_ONWARDS = {"return_pdf:background"}

@@ -84,6 +84,7 @@ DUE_DATE_REFUSED = "Only administrators may move a due date."
 DASHBOARD_REFUSED = "The dashboard is for executives and administrators."
 RETURNS_REFUSED = "You have no role in any plan, so you cannot download its returns."
 COLLECT_REFUSED = "Only accounts with the National role take forces' returns in."
+NATIONAL_REFUSED = "The national pages are for accounts with the National role."
 
 
 @dataclass(frozen=True)
@@ -263,6 +264,24 @@ RULES = [
     plan_wide("public_return_csv:published", "POST", anonymous=WRONG_METHOD,
               lead=WRONG_METHOD, executive=WRONG_METHOD, administrator=WRONG_METHOD,
               outsider=WRONG_METHOD),
+    # The national progress report: the National role (and superusers) only; none of these.
+    plan_wide("national_index", "GET", anonymous=SIGN_IN, lead=DENIED, executive=DENIED,
+              administrator=DENIED, outsider=DENIED, refusal=NATIONAL_REFUSED),
+    plan_wide("national_report", "GET", anonymous=SIGN_IN, lead=DENIED, executive=DENIED,
+              administrator=DENIED, outsider=DENIED, refusal=NATIONAL_REFUSED),
+    plan_wide("national_xlsx", "GET", anonymous=SIGN_IN, lead=DENIED, executive=DENIED,
+              administrator=DENIED, outsider=DENIED, refusal=NATIONAL_REFUSED),
+    plan_wide("national_pdf", "GET", anonymous=SIGN_IN, lead=DENIED, executive=DENIED,
+              administrator=DENIED, outsider=DENIED, refusal=NATIONAL_REFUSED),
+    plan_wide("national_pdf", "POST", anonymous=SIGN_IN, lead=WRONG_METHOD,
+              executive=WRONG_METHOD, administrator=WRONG_METHOD, outsider=WRONG_METHOD),
+    # The public national page: only where the deployment publishes it, then for everyone.
+    plan_wide("public_national", "GET", anonymous=MISSING, lead=MISSING, executive=MISSING,
+              administrator=MISSING, outsider=MISSING),
+    plan_wide("public_national:on", "GET", anonymous=OK, lead=OK, executive=OK,
+              administrator=OK, outsider=OK),
+    plan_wide("public_national:on", "POST", anonymous=WRONG_METHOD, lead=WRONG_METHOD,
+              executive=WRONG_METHOD, administrator=WRONG_METHOD, outsider=WRONG_METHOD),
     # The health check for load balancers: no sign-in, and nothing to post.
     plan_wide("healthz", "GET", anonymous=OK, lead=OK, executive=OK, administrator=OK,
               outsider=OK),
@@ -361,7 +380,12 @@ def send_returns_to_the_worker(world: World, request) -> None:
 
 
 # What must be in place before the request (and before the snapshot it is checked against).
+def publish_national_page(world: World, request) -> None:
+    request.getfixturevalue("settings").NATIONAL_PUBLIC_PAGE = True
+
+
 PREPARE: dict[str, Callable] = {
+    "public_national:on": publish_national_page,
     "return_pdf:background": send_returns_to_the_worker,
     "return_progress": make_return_in_background,
     "return_file": make_return_in_background,
@@ -492,6 +516,12 @@ URLS: dict[str, Callable[[World, Recommendation], str]] = {
     "public_return_csv:unpublished": lambda w, rec: reverse(
         "public_return_csv", args=[w.hidden.slug]
     ),
+    "national_index": lambda w, rec: reverse("national_index"),
+    "national_report": lambda w, rec: reverse("national_report", args=[w.plan.report.slug]),
+    "national_xlsx": lambda w, rec: reverse("national_xlsx", args=[w.plan.report.slug]),
+    "national_pdf": lambda w, rec: reverse("national_pdf", args=[w.plan.report.slug]),
+    "public_national": lambda w, rec: reverse("public_national", args=[w.plan.report.slug]),
+    "public_national:on": lambda w, rec: reverse("public_national", args=[w.plan.report.slug]),
     "admin:index": lambda w, rec: reverse("admin:index"),
 }
 
