@@ -308,3 +308,18 @@ def test_remembered_page_references_follow_every_page_added():
         seen.append(f"{page.number} 0 R".encode())
         assert document.page_references == tuple(seen)
     assert document.page_references is document.page_references  # kept, not rebuilt
+
+
+def test_text_in_a_page_margin_keeps_its_spaces_after_escaped_characters():
+    import weasyprint
+
+    from recommendations.exports.pdf import css_string
+
+    marking = "OFFICIAL - SENSITIVE: period 1"
+    page = (
+        "<style>@page { size: A4; @top-center { content: "
+        + css_string(marking)
+        + "; } }</style><p>Body</p>"
+    )
+    text = PdfReader(io.BytesIO(weasyprint.HTML(string=page).write_pdf())).pages[0].extract_text()
+    assert marking in text

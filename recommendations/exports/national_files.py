@@ -218,7 +218,6 @@ def pdf_html(national: NationalReport) -> str:
             "marking": marking,
             "marking_css": css_string(marking),
             "title_css": css_string(title[:120]),
-            # The label alone: a CSS escape eats the space after it, so no colon in a header.
             "period_css": css_string(national.period.label[:80] if national.period else ""),
             "categories": CATEGORIES,
             "bands": _bands(national),

@@ -92,8 +92,10 @@ _remember_page_references()
 def css_string(value: str) -> str:
     """A CSS string literal for `value`, every character but letters, digits and spaces
     escaped, so nothing in it can end the string or the style sheet."""
+    # An escape is ended by one white space character, which CSS consumes with it: each one
+    # carries its own, so a space written after it stays in the text.
     escaped = "".join(
-        char if char.isascii() and (char.isalnum() or char == " ") else f"\\{ord(char):06x}"
+        char if char.isascii() and (char.isalnum() or char == " ") else f"\\{ord(char):06x} "
         for char in value
     )
     return f'"{escaped}"'
