@@ -69,6 +69,16 @@ def _fetch(
     return response
 
 
+def fetch_json(url: str, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_BYTES):
+    """The JSON at `url`, fetched afresh; FetchFailed saying why when there is none."""
+    headers = {"Accept": CONTENT_TYPE, "User-Agent": USER_AGENT}
+    response = _fetch(url, headers=headers, timeout=timeout, max_bytes=max_bytes)
+    try:
+        return json.loads(response.content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise FetchFailed(f"is not JSON ({error})") from None
+
+
 def collect(
     url: str,
     *,

@@ -18,6 +18,7 @@ from .organisations import (
     home_organisation,
     link_to_report,
     report_for,
+    report_from_return,
     set_organisation,
 )
 from .setup import (
@@ -76,6 +77,7 @@ __all__ = [
     "remember_fetch",
     "remove_evidence",
     "report_for",
+    "report_from_return",
     "save_import_mapping",
     "set_organisation",
     "take_return",

@@ -130,3 +130,50 @@ def link_to_report(
         recommendation.report_recommendation = found
         if save:
             _save(recommendation, user=by, reason="Linked to the report's recommendation")
+
+
+@transaction.atomic
+def report_from_return(*, document: dict, by: AbstractBaseUser | None = None) -> Report:
+    """The report a return answers, with the recommendations it numbers (the report's own,
+    not the force's local actions), set up on a deployment that does not have it yet: a
+    national deployment starts from one force's return. A report already there is left as
+    it is. `document` must be a valid return (open_format.check)."""
+    from ..exports import open_format
+
+    open_format.check(document)
+    given = document["report"]
+    found = Report.objects.filter(slug=given["slug"]).first()
+    if found is not None:
+        return found
+    report = Report(
+        slug=given["slug"],
+        title=given["title"],
+        publisher=given["publisher"],
+        published=dt.date.fromisoformat(given["published"]) if given["published"] else None,
+        url=given["url"],
+    )
+    report.full_clean()
+    reason = f"Set up from {document['organisation']['name']}'s return"
+    _save(report, user=by, reason=reason)
+    for item in document["recommendations"]:
+        if item["local"] or not item["report_number"]:
+            continue
+        parent = ReportRecommendation(
+            report=report,
+            number=item["report_number"],
+            text=item["text"],
+            addressee=item["addressee"],
+        )
+        _save(parent, user=by, reason=reason)
+        for action in item["actions"]:
+            if action["local"] or not action["report_number"]:
+                continue
+            child = ReportRecommendation(
+                report=report,
+                parent=parent,
+                number=action["report_number"],
+                text=action["text"],
+                addressee=action["addressee"],
+            )
+            _save(child, user=by, reason=reason)
+    return report
