@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
 from actionplan import oidc
+from recommendations import services
 from tests.browser.helpers import assert_accessible
 from tests.factories import PASSWORD, UserFactory
 from tests.oidc import provider as test_provider
@@ -85,6 +86,8 @@ def provider(identity_provider, settings) -> test_provider.RunningProvider:
     settings.OIDC_PROVIDER_NAME = PROVIDER_NAME
     settings.OIDC_ENDPOINTS = {}
     identity_provider.set_accounts({"alice": ALICE})
+    # The organisation the claim names is one the tracker knows.
+    services.create_organisation(name="Test Constabulary", code="test-constabulary")
     return identity_provider
 
 
@@ -143,6 +146,7 @@ def test_the_first_sign_in_creates_the_account_with_the_mapped_role(page: Page, 
         False,
         False,
     )
+    assert alice.account.organisation.name == "Test Constabulary"
 
 
 def test_a_changed_claim_changes_the_role_at_the_next_sign_in(page: Page, provider):
