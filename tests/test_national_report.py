@@ -436,6 +436,7 @@ def test_the_index_lists_reports(national_client, report):
     page = national_client.get(reverse("national_index")).content.decode()
     assert report.title in page
     assert reverse("national_report", args=[report.slug]) in page
+    assert reverse("national_returns", args=[report.slug]) in page
 
 
 # ---------------------------------------------------------------------------- exports
