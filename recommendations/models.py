@@ -42,6 +42,12 @@ class Organisation(models.Model):
     code = models.SlugField(
         max_length=40, unique=True, help_text='A stable identifier in returns, e.g. "hiowc".'
     )
+    answers_reports = models.BooleanField(
+        "answers reports",
+        default=True,
+        help_text="A force expected to return its plans: listed in the national progress report "
+        "even before its first return. Off for a national body that collates returns.",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -15,8 +15,10 @@ date is matched by its label. The latest dated period is the default.
 An organisation has returned for a period when its plan has an approved update for it. It is
 late when the period's return was due and it had not returned by then: nothing approved yet
 and the due date passed, or its first approval for the period came after the due date.
-Organisations with no plan for the report (or, on the public page, no published plan) are
-shown as "no return".
+Its columns are every organisation that answers reports (the forces expected to return, even
+before their first return) and any other with a plan for the report; those with no plan for it
+(or, on the public page, no published plan) are shown as "no return". A national body
+collating returns (Organisation.answers_reports off) is not a column.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -295,10 +297,14 @@ def national_report(
     filters = filters or Filters()
     on = on or today()
     # In natural order of their names: "Example Force 2" before "Example Force 10".
-    organisations = sorted(
-        Organisation.objects.order_by("name", "pk"), key=lambda org: natural_key(org.name)
-    )
     plans = _plans(report, public)
+    # Every force expected to return, and whoever has a plan for the report.
+    organisations = sorted(
+        Organisation.objects.filter(
+            Q(answers_reports=True) | Q(pk__in=[plan.organisation_id for plan in plans])
+        ).order_by("name", "pk"),
+        key=lambda org: natural_key(org.name),
+    )
     snapshots = _snapshots(plans)
     every_period = [period for snap in snapshots.values() for period in snap.periods]
     periods = national_periods(every_period)

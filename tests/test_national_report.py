@@ -215,6 +215,19 @@ def test_counts_put_closed_with_complete_and_every_organisation_in_one_column(re
     assert sum(row.counts.values()) == len(result.columns) == Organisation.objects.count()
 
 
+def test_a_national_body_that_collates_returns_is_no_column_of_its_own(report):
+    force(report, "Example Force 1")
+    OrganisationFactory(name="Example Force 2")  # expected to return, nothing yet
+    OrganisationFactory(name="Example National Lead", answers_reports=False)
+
+    result = national.national_report(report, on=AFTER)
+
+    names = {column.name for column in result.columns}
+    assert {"Example Force 1", "Example Force 2"} <= names
+    assert "Example National Lead" not in names
+    assert "Example National Lead" not in {column.name for column in result.not_returned}
+
+
 # ---------------------------------------------------------------------------- returns
 
 

@@ -51,6 +51,7 @@ from django.contrib.auth.models import Group
 from recommendations import services
 body = services.home_organisation()  # FORCE_NAME: the national body's own name
 assert body.name == {body!r}
+body = services.change_organisation(organisation=body, by=None, answers_reports=False)
 user = get_user_model().objects.create_user("national", password={password!r})
 user.groups.add(Group.objects.get(name="National"))
 services.set_organisation(user=user, organisation=body)
@@ -159,6 +160,7 @@ def test_a_national_deployment_collects_a_forces_published_return(deployments):
     assert FORCE in first and "refused" not in first and "failed" not in first
     matrix = _matrix(national, report)
     assert FORCE in matrix
+    assert NATIONAL_BODY not in matrix.split("</header>", 1)[-1].split("<footer", 1)[0]
     assert "On track" in matrix
 
     # The force approves a new update: the next collection brings that change only.

@@ -32,9 +32,10 @@ class SuperuserOnlyAdmin(SimpleHistoryAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(SuperuserOnlyAdmin):
-    list_display = ["name", "short_name", "code"]
+    list_display = ["name", "short_name", "code", "answers_reports"]
+    list_filter = ["answers_reports"]
     search_fields = ["name", "short_name", "code"]
-    fields = ["name", "short_name", "code"]
+    fields = ["name", "short_name", "code", "answers_reports"]
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -33,10 +33,20 @@ def _free_code(name: str) -> str:
 
 
 def create_organisation(
-    *, name: str, short_name: str = "", code: str = "", by: AbstractBaseUser | None = None
+    *,
+    name: str,
+    short_name: str = "",
+    code: str = "",
+    answers_reports: bool = True,
+    by: AbstractBaseUser | None = None,
 ) -> Organisation:
-    """Add an organisation (a force, or a national body)."""
-    organisation = Organisation(name=name, short_name=short_name, code=code or _free_code(name))
+    """Add an organisation: a force (answering reports), or a national body (not)."""
+    organisation = Organisation(
+        name=name,
+        short_name=short_name,
+        code=code or _free_code(name),
+        answers_reports=answers_reports,
+    )
     organisation.full_clean()
     _save(organisation, user=by, reason="Organisation added")
     return organisation
