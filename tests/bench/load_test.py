@@ -72,6 +72,13 @@ _VERSION = re.compile(r'<input[^>]*\bname="version"[^>]*>')
 _VALUE = re.compile(r'\bvalue="([^"]*)"')
 _TEXTAREA = re.compile(r'<textarea[^>]*\bname="text"[^>]*>(.*?)</textarea>', re.S)
 STATUSES = ("on_track", "at_risk", "off_track")
+# django-tasks' task states, as the return's progress page words them.
+TASK_STATES = {
+    "READY": "waiting",
+    "RUNNING": "being made",
+    "SUCCESSFUL": "made",
+    "FAILED": "failed",
+}
 
 
 def hidden_version(page: str) -> int:
@@ -558,7 +565,10 @@ def summarise(args, engine, stats, check, elapsed, n_leads, n_executives, ports)
         f"STALE PAGES: {check['stale_pages']}; errors: {errors}.",
         "",
         f"PDF returns asked for: {stats.pdf_asked}; their tasks when the users stopped: "
-        + (", ".join(f"{n} {state.lower()}" for state, n in sorted(check["returns"].items())))
+        + ", ".join(
+            f"{n} {TASK_STATES.get(state, state.lower())}"
+            for state, n in sorted(check["returns"].items())
+        )
         + ".",
     ]
     return {
