@@ -7,6 +7,7 @@ benchmarks in a subprocess, so each data set gets its own Django set-up):
 
     python tests/bench/server.py count-queries --database-url sqlite:///... --username u PATH...
     python tests/bench/server.py return-tasks --database-url ...
+    python tests/bench/server.py token-cost --database-url ... [--extra-plans 900]
 """
 
 from __future__ import annotations
@@ -677,6 +678,60 @@ def _return_tasks_here(database_url: str) -> dict:
     return {row["status"]: row["count"] for row in rows}
 
 
+def _token_cost_here(database_url: str, extra_plans: int, rounds: int) -> dict:
+    """Microseconds to read the token of the pages that span plans (one query over every
+    plan's token), against a read of one token row by its key (what it cost when one row
+    held it); with `extra_plans` more plans added first (write to a copy)."""
+    _django(database_url)
+    from django.db import transaction
+
+    from recommendations import page_cache
+    from recommendations.models import Plan, PlanRevision, SiteRevision
+
+    if extra_plans:
+        # Every plan belongs to an organisation and answers a report: those of a generated one.
+        model = Plan.objects.order_by("pk").first()
+        with transaction.atomic():
+            made = Plan.objects.bulk_create(
+                [
+                    Plan(
+                        slug=f"token-cost-{i}",
+                        title=f"Token cost {i}",
+                        organisation_id=model.organisation_id,
+                        report_id=model.report_id,
+                    )
+                    for i in range(extra_plans)
+                ]
+            )
+            PlanRevision.objects.bulk_create(
+                [PlanRevision(plan=plan, token=page_cache.new_token()) for plan in made]
+            )
+    page_cache.mark_site_change()
+    latest = SiteRevision.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+    def one_row() -> str | None:
+        return SiteRevision.objects.filter(pk=latest).values_list("token", flat=True).first()
+
+    def timed(read) -> float:
+        for _ in range(min(rounds, 50)):
+            read()
+        began = time.perf_counter()
+        for _ in range(rounds):
+            read()
+        return (time.perf_counter() - began) / rounds * 1e6
+
+    site, single = [], []
+    for _ in range(5):  # interleaved, so a busy moment hits both alike
+        site.append(timed(page_cache.site_token))
+        single.append(timed(one_row))
+    return {
+        "plans": Plan.objects.count(),
+        "site_marks": SiteRevision.objects.count(),
+        "site_token_us": round(statistics.median(site), 1),
+        "one_row_us": round(statistics.median(single), 1),
+    }
+
+
 def run_here(command: str, database_url: str, *args: str) -> dict:
     """Run one of this module's Django-side commands in a subprocess and return its JSON."""
     output = subprocess.run(
@@ -703,6 +758,10 @@ def main() -> None:
     markers.add_argument("--markers-file", type=Path, required=True)
     tasks = sub.add_parser("return-tasks")
     tasks.add_argument("--database-url", required=True)
+    token = sub.add_parser("token-cost")
+    token.add_argument("--database-url", required=True)
+    token.add_argument("--extra-plans", type=int, default=0)
+    token.add_argument("--rounds", type=int, default=1000)
     args = parser.parse_args()
     if args.command == "count-queries":
         print(json.dumps(_count_queries_here(args.database_url, args.paths, args.username)))
@@ -713,6 +772,9 @@ def main() -> None:
         print(json.dumps(_history_markers_here(args.database_url, wanted)))
     elif args.command == "return-tasks":
         print(json.dumps(_return_tasks_here(args.database_url)))
+    elif args.command == "token-cost":
+        cost = _token_cost_here(args.database_url, args.extra_plans, args.rounds)
+        print(json.dumps(cost))
 
 
 if __name__ == "__main__":
