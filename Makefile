@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-national test test-only test-postgres lint format bench serve-production clean
+.PHONY: run run-national test test-only test-postgres lint format bench load-test-servers serve-production clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench/run_all.py
+
+# 50 users for 60 s over two gunicorn servers sharing a throwaway PostgreSQL and Redis, then
+# every saved update read back on both (tests/bench/README.md, "Two servers").
+load-test-servers: $(STAMP)
+	.ci/with-postgres .ci/with-redis $(BIN)/python tests/bench/load_test.py --servers 2
 
 # A production-like local run: DEBUG off, gunicorn, static files served by whitenoise, and one
 # background worker (large returns) beside gunicorn at a lower CPU priority, stopped with it.

@@ -33,7 +33,6 @@ import platform
 import re
 import shutil
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
@@ -43,8 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from server import (
     BENCH_DIR,
-    PYTHON,
-    ROOT,
+    BackgroundWorkers,
     HttpSession,
     Server,
     collect_static,
@@ -122,46 +120,6 @@ def timed_load(port: int, args: argparse.Namespace, seconds: float) -> dict:
     results = steady_load(port, rate=args.rate, connections=args.connections, stop=stop)
     timer.cancel()
     return summary(results)
-
-
-# ---------------------------------------------------------------------------- the workers
-
-
-class Workers:
-    """`manage.py db_worker` processes at a lower CPU priority; stopped on exit."""
-
-    def __init__(self, count: int, env: dict, nice: int):
-        self.count, self.env, self.nice = count, env, nice
-        self.processes: list[subprocess.Popen] = []
-        self.log = BENCH_DIR / "db-workers.log"
-
-    def __enter__(self) -> Workers:
-        self._log = self.log.open("ab")
-        for n in range(self.count):
-            command = [PYTHON, str(ROOT / "manage.py"), "db_worker", "--no-reload"]
-            command += ["--worker-id", f"bench-{os.getpid()}-{n}"]
-            self.processes.append(
-                subprocess.Popen(
-                    ["nice", "-n", str(self.nice), *command],
-                    cwd=ROOT,
-                    env=self.env,
-                    stdout=self._log,
-                    stderr=self._log,
-                )
-            )
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self._log.close()
 
 
 # ---------------------------------------------------------------------------- the returns
@@ -273,7 +231,7 @@ def run(args: argparse.Namespace) -> dict:
     }
     with (
         Server(work.database_url, workers=args.workers, threads=args.threads, env=env) as server,
-        Workers(args.bg_workers, production_env(work.database_url) | env, args.nice),
+        BackgroundWorkers(args.bg_workers, production_env(work.database_url) | env, nice=args.nice),
     ):
         asker = HttpSession(server.port)
         asker.sign_in(executive, dataset.password)

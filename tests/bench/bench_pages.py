@@ -15,6 +15,9 @@ as a share of the floor's, and how much slower it is at the large data set than 
     .venv/bin/python tests/bench/bench_pages.py            # full: 2 and 100 plans of 30 x 12
     .venv/bin/python tests/bench/bench_pages.py --quick    # a minute, small sizes
     .venv/bin/python tests/bench/bench_pages.py --no-cache # every page rendered afresh
+    ... --pages "plan list,dashboard"     # only these pages (and the floor)
+    ... --redis-url redis://127.0.0.1:6379/5   # bodies kept in Redis, as with several servers
+    ... --token-cost                      # the site token's read, at 100 and 1,000 plans
 
 With the page cache on (the default, as in production) the plan table, plan list and dashboard
 are measured as served from it after the warm-up; `--no-cache` starts the server with
@@ -46,8 +49,10 @@ from server import (
     collect_static,
     count_queries,
     hammer,
+    run_here,
     size_arg,
     sqlite_dataset,
+    working_copy,
 )
 
 # Same plan shape in both, so the ratio measures the size of the database, not of the plan.
@@ -88,13 +93,27 @@ def pages_of(dataset: Dataset) -> list[Page]:
 
 
 def server_env(args: argparse.Namespace) -> dict[str, str]:
-    return {"PAGE_CACHE": "off"} if args.no_cache else {}
+    # What a return costs to make is measured here, so every return is made in the request
+    # (a large one would otherwise answer with a redirect to its progress page: that path is
+    # bench_background_returns.py's).
+    env = {"RETURN_WORKER_PDF_SIZE": "-1", "RETURN_WORKER_XLSX_SIZE": "-1"}
+    if args.no_cache:
+        env["PAGE_CACHE"] = "off"
+    if args.redis_url:
+        env |= {"REDIS_URL": args.redis_url, "CACHE_KEY_PREFIX": f"bench-{os.getpid()}"}
+    return env
+
+
+def chosen_pages(dataset: Dataset, args: argparse.Namespace) -> list[Page]:
+    """Every page, or those named in --pages (the floor always)."""
+    wanted = {name.strip() for name in (args.pages or "").split(",") if name.strip()}
+    return [p for p in pages_of(dataset) if not wanted or p.name in wanted | {FLOOR}]
 
 
 def _prepare(dataset: Dataset, args: argparse.Namespace, log) -> tuple[list[Page], dict]:
     """The pages that exist in this data set, with their query counts."""
     executive = dataset.summary["executives"][0]
-    pages = pages_of(dataset)
+    pages = chosen_pages(dataset, args)
     signed = [p.path for p in pages if p.signed_in]
     anonymous = [p.path for p in pages if not p.signed_in]
     env = server_env(args)
@@ -133,7 +152,8 @@ def bench(datasets: dict[str, Dataset], args: argparse.Namespace, log) -> dict:
                 True: signed,
                 False: [HttpSession(server.port) for _ in range(args.connections)],
             }
-        order = [page.name for page in pages_of(next(iter(datasets.values())))] + [FLOOR]
+        order = [page.name for page in chosen_pages(next(iter(datasets.values())), args)]
+        order.append(FLOOR)
         for page_name in order:
             for name, (present, queries) in prepared.items():
                 page = next((p for p in present if p.name == page_name), None)
@@ -256,6 +276,7 @@ def render_table(report: dict) -> str:
         f"{settings['connections']} connections, {settings['seconds']:g} s per page, SQLite, "
         f"{report['machine']['cpus']} CPUs, page cache "
         f"{'off: every page rendered afresh' if settings.get('no_cache') else 'on'}"
+        f"{' (Redis)' if settings.get('redis') and not settings.get('no_cache') else ''}"
     ]
     headers = [
         "page", "req/s", "p50 ms", "p95 ms", "queries", "server CPU ms",
@@ -310,6 +331,27 @@ def render_table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def token_cost(dataset: Dataset, log) -> None:
+    """What the plan list and the dashboard pay on every request for their token: one query
+    over every plan's token, against one token row read by its key (the single row every write
+    used to replace)."""
+    rows = []
+    for extra in (0, 1000 - dataset.size["plans"]):
+        copy = working_copy(dataset, "token-cost")
+        rows.append(run_here("token-cost", copy.database_url, f"--extra-plans={max(extra, 0)}"))
+    lines = markdown(
+        ["plans", "marks", "site token (one query over every plan) µs", "one row by key µs"],
+        [
+            [row["plans"], row["site_marks"], row["site_token_us"], row["one_row_us"]]
+            for row in rows
+        ],
+    )
+    log("\n".join(["", "Reading the site token in-process, SQLite, median of 5 x 1,000", ""]))
+    log("\n".join(lines))
+    output = BENCH_DIR / "token-cost.json"
+    output.write_text(json.dumps(rows, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="Small sizes, 2 s per page.")
@@ -329,6 +371,16 @@ def main() -> None:
     parser.add_argument(
         "--no-cache", action="store_true", help="Serve with PAGE_CACHE=off: every page afresh."
     )
+    parser.add_argument("--pages", help='Only these pages, e.g. "plan list,dashboard".')
+    parser.add_argument(
+        "--redis-url", help="Keep the cached bodies in this Redis (as several servers do)."
+    )
+    parser.add_argument(
+        "--token-cost",
+        action="store_true",
+        help="Only time the read of the site token in-process, at the large set and at 1,000 "
+        "plans.",
+    )
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
     args.output = args.output or BENCH_DIR / (
@@ -341,6 +393,9 @@ def main() -> None:
     def log(message: str) -> None:
         print(message, flush=True)
 
+    if args.token_cost:
+        token_cost(sqlite_dataset("large", args.large, log=log), log)
+        return
     collect_static()
     datasets = {
         "small": sqlite_dataset("small", args.small, log=log),
@@ -362,6 +417,8 @@ def main() -> None:
             "seconds": args.seconds,
             "warmup": args.warmup,
             "no_cache": args.no_cache,
+            "redis": bool(args.redis_url),
+            "pages": args.pages,
         },
         "datasets": {},
     }

@@ -6,6 +6,8 @@ Everything here talks to 127.0.0.1 only. Run as a script it counts queries (used
 benchmarks in a subprocess, so each data set gets its own Django set-up):
 
     python tests/bench/server.py count-queries --database-url sqlite:///... --username u PATH...
+    python tests/bench/server.py return-tasks --database-url ...
+    python tests/bench/server.py token-cost --database-url ... [--extra-plans 900]
 """
 
 from __future__ import annotations
@@ -264,6 +266,47 @@ class Server:
                 self.process.wait()
         if getattr(self, "_log_file", None):
             self._log_file.close()
+
+
+class BackgroundWorkers:
+    """`manage.py db_worker` processes at a lower CPU priority, as `make serve-production` and
+    the README's systemd unit run them; stopped on exit (SIGTERM: each finishes the return it
+    is making, for `grace` seconds at most)."""
+
+    def __init__(self, count: int, env: dict, *, nice: int = 10, grace: float = 120):
+        self.count, self.env, self.nice, self.grace = count, env, nice, grace
+        self.processes: list[subprocess.Popen] = []
+        self.log = BENCH_DIR / "db-workers.log"
+
+    def __enter__(self) -> BackgroundWorkers:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self.log.open("ab")
+        for n in range(self.count):
+            command = [PYTHON, str(ROOT / "manage.py"), "db_worker", "--no-reload"]
+            command += ["--worker-id", f"bench-{os.getpid()}-{n}"]
+            self.processes.append(
+                subprocess.Popen(
+                    ["nice", "-n", str(self.nice), *command],
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=self._log,
+                    stderr=self._log,
+                )
+            )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + self.grace
+        for process in self.processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._log.close()
 
 
 # ---------------------------------------------------------------------------- the client
@@ -619,6 +662,76 @@ def _history_markers_here(database_url: str, markers: list[str]) -> dict:
     return {"found": sorted(found)}
 
 
+def _return_tasks_here(database_url: str) -> dict:
+    """The returns asked of the background worker, counted by where their task stands."""
+    _django(database_url)
+    from django.db.models import Count
+    from django_tasks_db.models import DBTaskResult
+
+    from recommendations.exports.jobs import make_return
+
+    rows = (
+        DBTaskResult.objects.filter(task_path=make_return.module_path)
+        .values("status")
+        .annotate(count=Count("pk"))
+    )
+    return {row["status"]: row["count"] for row in rows}
+
+
+def _token_cost_here(database_url: str, extra_plans: int, rounds: int) -> dict:
+    """Microseconds to read the token of the pages that span plans (one query over every
+    plan's token), against a read of one token row by its key (what it cost when one row
+    held it); with `extra_plans` more plans added first (write to a copy)."""
+    _django(database_url)
+    from django.db import transaction
+
+    from recommendations import page_cache
+    from recommendations.models import Plan, PlanRevision, SiteRevision
+
+    if extra_plans:
+        # Every plan belongs to an organisation and answers a report: those of a generated one.
+        model = Plan.objects.order_by("pk").first()
+        with transaction.atomic():
+            made = Plan.objects.bulk_create(
+                [
+                    Plan(
+                        slug=f"token-cost-{i}",
+                        title=f"Token cost {i}",
+                        organisation_id=model.organisation_id,
+                        report_id=model.report_id,
+                    )
+                    for i in range(extra_plans)
+                ]
+            )
+            PlanRevision.objects.bulk_create(
+                [PlanRevision(plan=plan, token=page_cache.new_token()) for plan in made]
+            )
+    page_cache.mark_site_change()
+    latest = SiteRevision.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+    def one_row() -> str | None:
+        return SiteRevision.objects.filter(pk=latest).values_list("token", flat=True).first()
+
+    def timed(read) -> float:
+        for _ in range(min(rounds, 50)):
+            read()
+        began = time.perf_counter()
+        for _ in range(rounds):
+            read()
+        return (time.perf_counter() - began) / rounds * 1e6
+
+    site, single = [], []
+    for _ in range(5):  # interleaved, so a busy moment hits both alike
+        site.append(timed(page_cache.site_token))
+        single.append(timed(one_row))
+    return {
+        "plans": Plan.objects.count(),
+        "site_marks": SiteRevision.objects.count(),
+        "site_token_us": round(statistics.median(site), 1),
+        "one_row_us": round(statistics.median(single), 1),
+    }
+
+
 def run_here(command: str, database_url: str, *args: str) -> dict:
     """Run one of this module's Django-side commands in a subprocess and return its JSON."""
     output = subprocess.run(
@@ -643,6 +756,12 @@ def main() -> None:
     markers = sub.add_parser("history-markers")
     markers.add_argument("--database-url", required=True)
     markers.add_argument("--markers-file", type=Path, required=True)
+    tasks = sub.add_parser("return-tasks")
+    tasks.add_argument("--database-url", required=True)
+    token = sub.add_parser("token-cost")
+    token.add_argument("--database-url", required=True)
+    token.add_argument("--extra-plans", type=int, default=0)
+    token.add_argument("--rounds", type=int, default=1000)
     args = parser.parse_args()
     if args.command == "count-queries":
         print(json.dumps(_count_queries_here(args.database_url, args.paths, args.username)))
@@ -651,6 +770,11 @@ def main() -> None:
     elif args.command == "history-markers":
         wanted = json.loads(args.markers_file.read_text())
         print(json.dumps(_history_markers_here(args.database_url, wanted)))
+    elif args.command == "return-tasks":
+        print(json.dumps(_return_tasks_here(args.database_url)))
+    elif args.command == "token-cost":
+        cost = _token_cost_here(args.database_url, args.extra_plans, args.rounds)
+        print(json.dumps(cost))
 
 
 if __name__ == "__main__":
