@@ -21,11 +21,13 @@ from django.db import OperationalError, connection, connections, transaction
 
 from recommendations import page_cache, services
 from recommendations.choices import SignOff, Status
-from recommendations.models import Plan, StatusUpdate
+from recommendations.models import Plan, Recommendation, ReportRecommendation, StatusUpdate
 from tests.factories import (
+    OrganisationFactory,
     PeriodFactory,
     PlanFactory,
     RecommendationFactory,
+    ReportFactory,
     StatusUpdateFactory,
     UserFactory,
 )
@@ -43,8 +45,8 @@ pytestmark = [
 LOCK_TIMEOUT = "3s"
 
 
-def plan_with_work(slug: str, lead) -> dict:
-    plan = PlanFactory(slug=slug, title=f"Plan {slug}")
+def plan_with_work(slug: str, lead, **plan) -> dict:
+    plan = PlanFactory(slug=slug, title=f"Plan {slug}", **plan)
     period = PeriodFactory(plan=plan, label="March update", position=0)
     rec = RecommendationFactory(plan=plan, number="1", owner=lead.owner, due_date=None)
     submitted = StatusUpdateFactory(
@@ -125,7 +127,16 @@ def people(lead):
 
 @pytest.fixture
 def plans(lead):
-    return plan_with_work("plan-a", lead), plan_with_work("plan-b", lead)
+    """Two forces' plans answering one report, whose recommendations the report makes (as a
+    report does: defining a new recommendation of the report is a change to the report, which
+    every plan answering it shares)."""
+    report = ReportFactory()
+    for number in ("1", "2", "3", "4"):
+        ReportRecommendation.objects.create(report=report, number=number, text=f"Do {number}.")
+    return (
+        plan_with_work("plan-a", lead, report=report),
+        plan_with_work("plan-b", lead, report=report, organisation=OrganisationFactory()),
+    )
 
 
 def hold_open(write: Callable[[], None]):
@@ -181,6 +192,9 @@ def test_a_write_to_one_plan_never_waits_for_an_open_write_to_another(first, sec
     tokens_after = dict(Plan.objects.values_list("slug", "revision__token"))
     assert tokens_after["plan-a"] != tokens_before["plan-a"]
     assert tokens_after["plan-b"] != tokens_before["plan-b"]
+    # Recommendations added answer the report's own: "3" means the same in both plans.
+    added = Recommendation.objects.filter(number__in=["3", "4"])
+    assert all(rec.report_recommendation_id is not None for rec in added)
 
 
 def test_a_write_to_a_plan_never_waits_for_an_account_being_renamed(plans, people):
