@@ -33,6 +33,7 @@ from simple_history.utils import bulk_create_with_history
 from . import page_cache, services
 from .choices import SignOff, Status
 from .models import (
+    Account,
     DueDateChange,
     Owner,
     Plan,
@@ -608,6 +609,10 @@ def _create_accounts(size: DemoSize, rng: random.Random, password: str) -> _Acco
         for u, (_, role) in zip(users, specs, strict=True)
     ]
     through.objects.bulk_create(memberships, batch_size=BATCH)
+    # Every account belongs to the deployment's own organisation, as the services make it.
+    home = services.home_organisation()
+    accounts = [Account(user=u, organisation=home) for u in [administrator, *users]]
+    bulk_create_with_history(accounts, Account, batch_size=BATCH)
 
     set_up = timezone.make_aware(dt.datetime(2019, 1, 7, 9, 0))
     executives, leads = [], []

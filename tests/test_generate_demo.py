@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Max
@@ -94,6 +95,12 @@ def test_owners_are_leads_who_can_sign_in_and_a_few_executives_sign_off(generate
     assert leads.exists()
     assert 2 <= executives.count() <= 5
     assert leads.first().check_password(DEFAULT_PASSWORD)
+    # Each account belongs to the deployment's own organisation, as one the services make.
+    assert User.objects.exists()
+    assert not User.objects.filter(account__isnull=True).exists()
+    assert set(User.objects.values_list("account__organisation__name", flat=True)) == {
+        settings.FORCE_NAME
+    }
     reviewers = set(
         StatusUpdate.objects.filter(sign_off=SignOff.APPROVED).values_list(
             "reviewed_by__groups__name", flat=True
