@@ -625,6 +625,7 @@ def _create_accounts(size: DemoSize, rng: random.Random, password: str) -> _Acco
             role=rng.choice(EXECUTIVE_ROLES if executive else LEAD_ROLES),
             email=u.email,
             user=u,
+            organisation=home,
         )
         _stamp(owner, when=set_up, user=administrator, reason="Account and owner set up")
         (executives if executive else leads).append(owner)

@@ -137,6 +137,14 @@ class Owner(models.Model):
         related_name="owner",
         help_text="The account this person signs in with, if any.",
     )
+    organisation = models.ForeignKey(
+        "Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owners",
+        help_text="The organisation whose plans may name this person.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -173,6 +181,12 @@ class Plan(models.Model):
         Owner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     response_deadline = models.DateField(null=True, blank=True)
+    collected = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Kept from the organisation's returns (collation), not by the organisation "
+        "itself on this deployment: only such a plan may be changed by a return.",
+    )
     is_published = models.BooleanField(
         "published", default=False, help_text="Show the approved plan on its public page."
     )

@@ -79,6 +79,7 @@ def _load_force(spec: dict, n: int, code: str, home: Plan, periods, recs, *, by)
         report=home.report,
         organisation=organisation,
         is_published=True,
+        collected=True,  # it stands for the force's returns, as collation keeps them
         by=by,
         reason=reason,
     )

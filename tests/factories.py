@@ -50,6 +50,7 @@ class OwnerFactory(factory.django.DjangoModelFactory):
     rank = "Supt"
     role = "Head of Public Protection"
     email = factory.Sequence(lambda n: f"owner{n}@example.invalid")
+    organisation = factory.LazyFunction(home_organisation)
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -128,7 +128,13 @@ def _match_people(preview: ImportPreview) -> None:
     for person in people:
         words = str(person).split()
         candidates |= {" ".join(words[i:]) for i in range(len(words))}
-    owners = list(Owner.objects.filter(name__in=candidates).order_by("pk"))
+    # People of the organisation the plan is for only: another force's staff are not theirs.
+    organisation = preview.organisation or services.home_organisation()
+    if preview.existing_plan is not None:
+        organisation = preview.existing_plan.organisation
+    owners = list(
+        Owner.objects.filter(name__in=candidates, organisation=organisation).order_by("pk")
+    )
     by_display, by_key = {}, {}
     for owner in owners:
         by_display.setdefault(" ".join(str(owner).split()), owner)
@@ -228,6 +234,8 @@ class _Writer:
     def __init__(self, preview: ImportPreview, by: AbstractBaseUser | None):
         self.preview, self.by, self.reason = preview, by, preview.reason
         self.owners: dict[tuple[str, str], Owner] = {}
+        existing = preview.existing_plan
+        self.organisation = existing.organisation if existing is not None else preview.organisation
 
     def owner_for(self, person: Person | None, role: str = "") -> Owner | None:
         if person is None:
@@ -239,6 +247,7 @@ class _Writer:
                 name=person.name,
                 rank=person.rank,
                 role=role or getattr(person, "role", ""),
+                organisation=self.organisation,
                 by=self.by,
                 reason=self.reason,
             )

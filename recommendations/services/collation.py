@@ -159,6 +159,7 @@ class _Taker:
 
     def take(self) -> Outcome:
         organisation, organisation_created = self.organisation()
+        self.owner_organisation = organisation
         plan, plan_created, retitled = self.plan(organisation)
         self.outcome = Outcome(
             organisation, plan, organisation_created=organisation_created, plan_created=plan_created
@@ -245,7 +246,9 @@ class _Taker:
         if not name:
             return None
         if name not in self.owners:
-            self.owners[name] = create_owner(name=name, by=self.by, reason=self.reason)
+            self.owners[name] = create_owner(
+                name=name, organisation=self.owner_organisation, by=self.by, reason=self.reason
+            )
         return self.owners[name]
 
     def recommendation(

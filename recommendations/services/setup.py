@@ -31,11 +31,20 @@ def create_owner(
     role: str = "",
     email: str = "",
     user: AbstractBaseUser | None = None,
+    organisation: Organisation | None = None,
     by: AbstractBaseUser | None = None,
     reason: str = "",
 ) -> Owner:
-    """Add a named officer or member of staff."""
-    owner = Owner(name=name, rank=rank, role=role, email=email, user=user)
+    """Add a named officer or member of staff of `organisation` (by default the deployment's
+    own): only that organisation's plans name them."""
+    owner = Owner(
+        name=name,
+        rank=rank,
+        role=role,
+        email=email,
+        user=user,
+        organisation=organisation or home_organisation(),
+    )
     _save(owner, user=by, reason=reason)
     return owner
 
