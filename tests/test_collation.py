@@ -674,3 +674,58 @@ def test_a_return_broken_everywhere_lists_its_first_fifty_problems(client, natio
     assert "Example Constabulary, row 50 (recommendation 49): status:" in page
     assert "row 51 (recommendation 50)" not in page
     assert "... and 30 more problems." in page
+
+
+# ---------------------------------------------------------------------------- whose plan
+
+
+def test_a_plan_the_force_keeps_here_is_never_changed_by_a_return(national, report):
+    from recommendations import services
+
+    force = OrganisationFactory(name="Example Constabulary", code="example")
+    own = services.create_plan(
+        slug="example-own", title="Kept by the force", organisation=force, report=report
+    )
+    before = row_counts()
+    with pytest.raises(ReturnRefused) as refused:
+        take_return(document=return_document(), report=report, by=national)
+    assert "plan for this report is kept by Example Constabulary here" in str(refused.value)
+    assert row_counts() == before
+    own.refresh_from_db()
+    assert own.title == "Kept by the force"
+
+
+def test_a_return_naming_another_organisation_than_expected_is_refused(national, report):
+    expected = OrganisationFactory(name="Example Force 9", code="example-force-9")
+    before = row_counts()
+    with pytest.raises(ReturnRefused) as refused:
+        take_return(document=return_document(), report=report, by=national, organisation=expected)
+    assert 'coded "example", not of Example Force 9' in str(refused.value)
+    assert row_counts() == before
+
+
+def test_a_return_for_an_earlier_period_taken_in_late_goes_before_the_later_one(national, report):
+    take_return(document=return_document(), report=report, by=national)
+    earlier = return_document(
+        period={"label": "September 2025 update", "period_end": "2025-09-30", "return_due": None}
+    )
+    take_return(document=earlier, report=report, by=national)
+    plan = Plan.objects.get(organisation__code="example")
+    assert list(plan.periods.order_by("position").values_list("label", flat=True)) == [
+        "September 2025 update",
+        "March 2026 update",
+    ]
+
+
+def test_a_json_return_of_another_force_than_the_one_chosen_is_refused(client, national, report):
+    chosen = OrganisationFactory(name="Example Force 9", code="example-force-9")
+    client.force_login(national)
+    before = row_counts()
+
+    response = upload(
+        client, report, "r.json", json.dumps(return_document()).encode(), organisation=chosen.pk
+    )
+
+    assert response.status_code == 400
+    assert 'coded "example", not of Example Force 9' in html.unescape(response.content.decode())
+    assert row_counts() == before

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from ..choices import SignOff, Status
@@ -86,7 +86,12 @@ class Outcome:
 
 
 def take_return(
-    *, document: dict, report: Report, by: AbstractBaseUser | None, source: str = ""
+    *,
+    document: dict,
+    report: Report,
+    by: AbstractBaseUser | None,
+    source: str = "",
+    organisation: Organisation | None = None,
 ) -> Outcome:
     """Take a force's return to `report` in, all or nothing, attributed to `by` with a change
     reason naming `source` (a file's name or a web address).
@@ -98,6 +103,13 @@ def take_return(
     leaves out are kept, and so are updates the return no longer gives.
     """
     messages = refusals(document, report)
+    if not messages and organisation is not None:
+        code = document["organisation"]["code"]
+        if code != organisation.code:
+            messages = [
+                f"{force_name(document)}: this is the return of the organisation coded "
+                f'"{code}", not of {organisation} ("{organisation.code}"). Nothing was taken in.'
+            ]
     if messages:
         raise ReturnRefused(messages)
     force = force_name(document)
@@ -109,23 +121,38 @@ def take_return(
         raise ReturnRefused(
             [f"{taker.where or force}: {message}" for message in error.messages]
         ) from error
-    except IntegrityError as error:
+    except DatabaseError as error:
+        # Two returns of one organisation at the same moment, or a value the database would
+        # not store: either way the transaction is rolled back.
         raise ReturnRefused(
             [
-                f"{force}: another return of this organisation was taken in at the same "
-                "moment. Nothing was written: take this one again."
+                f"{force}: the return could not be saved ({type(error).__name__}), perhaps "
+                "because another return of this organisation was taken in at the same moment. "
+                "Nothing was written: take it in again."
             ]
         ) from error
 
 
 def take_returns(
-    *, documents: list[dict], report: Report, by: AbstractBaseUser | None, source: str = ""
+    *,
+    documents: list[dict],
+    report: Report,
+    by: AbstractBaseUser | None,
+    source: str = "",
+    organisation: Organisation | None = None,
 ) -> list[Outcome]:
     """Take several returns in (a plan file's periods, one return each, in order), all of them
-    or none: ReturnRefused at any one writes nothing of the others."""
+    or none: ReturnRefused at any one writes nothing of the others. With `organisation`, each
+    must be that organisation's return."""
     with transaction.atomic():
         return [
-            take_return(document=document, report=report, by=by, source=source)
+            take_return(
+                document=document,
+                report=report,
+                by=by,
+                source=source,
+                organisation=organisation,
+            )
             for document in documents
         ]
 
@@ -195,10 +222,11 @@ class _Taker:
         """The organisation's plan answering the report (made if it has none), whether it
         was made, and whether its title changed."""
         title = self.document["plan"]["title"]
+        # The plan the national progress report shows for the organisation: its newest.
         found = (
             Plan.objects.select_for_update()
             .filter(organisation=organisation, report=self.report)
-            .order_by("pk")
+            .order_by("-pk")
             .first()
         )
         self.where = f"{self.force}, plan"
@@ -210,8 +238,14 @@ class _Taker:
                 report=self.report,
                 slug=_free_slug(f"{organisation.code}-{self.report.slug}"),
                 title=title,
+                collected=True,
             )
             return plan, True, False
+        if not found.collected:
+            raise ValidationError(
+                f"{organisation}'s plan for this report is kept by {organisation} here, on "
+                "this deployment: a return cannot change it."
+            )
         if found.title == title:
             return found, False, False
         return change_plan(plan=found, by=self.by, reason=self.reason, title=title), False, True
@@ -229,7 +263,12 @@ class _Taker:
         if found is None:
             self.count("created")
             return add_period(
-                plan=plan, label=block["label"], by=self.by, reason=self.reason, **wanted
+                plan=plan,
+                label=block["label"],
+                position=self.position_for(plan, wanted["period_end"]),
+                by=self.by,
+                reason=self.reason,
+                **wanted,
             )
         changes = {name: value for name, value in wanted.items() if getattr(found, name) != value}
         if not changes:
@@ -237,6 +276,21 @@ class _Taker:
             return found
         self.count("changed")
         return change_period(period=found, by=self.by, reason=self.reason, **changes)
+
+    def position_for(self, plan: Plan, end: dt.date | None) -> int | None:
+        """Where a new period goes: before the first period ending after it (a return for an
+        earlier period taken in late does not become the latest), moving those along; last
+        when it has no end date or none ends after it."""
+        periods = list(plan.periods.order_by("position", "pk"))
+        later = [p for p in periods if end is not None and p.period_end and p.period_end > end]
+        if not later:
+            return None
+        position = later[0].position
+        for period in reversed([p for p in periods if p.position >= position]):
+            change_period(
+                period=period, position=period.position + 1, by=self.by, reason=self.reason
+            )
+        return position
 
     def owner(self, text: str) -> Owner | None:
         """The owner the return names: one of the plan's owners shown the same way, or a new

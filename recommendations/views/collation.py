@@ -64,6 +64,8 @@ def national_return_upload(request: HttpRequest, report_slug: str) -> HttpRespon
                 report=form.cleaned_data["report"],
                 by=request.user,
                 source=filename,
+                # The force chosen on the form, if any: the return must be that force's.
+                organisation=form.cleaned_data["organisation"],
             )
         except ReturnRefused as refused:
             form.add_error("file", ValidationError(refused.first()))
