@@ -271,3 +271,88 @@ def test_every_url_about_the_plan_is_checked():
         "plan_table", "recommendation_detail", "update_edit", "evidence_download",
         "return_xlsx", "queue_decide:approve",
     }  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- the admin's edges
+
+
+def test_another_forces_administrator_cannot_reach_the_plans_history_in_the_admin(
+    client, world, other_administrator
+):
+    client.force_login(other_administrator)
+    record = world.plan.history.first()
+    for url in (
+        reverse("admin:recommendations_plan_history", args=[world.plan.pk]),
+        reverse("admin:recommendations_plan_simple_history", args=[world.plan.pk, record.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code in (302, 404), url
+        assert PLAN_TITLE not in html.unescape(response.content.decode())
+    before = snapshot()
+    client.post(
+        reverse("admin:recommendations_plan_simple_history", args=[world.plan.pk, record.pk]),
+        {"title": "Taken over", "slug": world.plan.slug, "organisation": other_administrator.pk},
+    )
+    assert_unchanged(before)
+
+
+def test_another_forces_administrator_manages_only_their_own_accounts_and_people(
+    client, world, lead, other_administrator, other_lead
+):
+    client.force_login(other_administrator)
+    accounts = html.unescape(client.get(reverse("admin:auth_user_changelist")).content.decode())
+    assert "other-lead" in accounts and "lead-owner" not in accounts
+    response = client.get(reverse("admin:auth_user_change", args=[lead.pk]))
+    assert response.status_code in (302, 404)
+    owners = html.unescape(
+        client.get(reverse("admin:recommendations_owner_changelist")).content.decode()
+    )
+    assert "Owning Lead" not in owners
+    assert client.get(
+        reverse("admin:recommendations_owner_change", args=[lead.owner.pk])
+    ).status_code in (302, 404)
+    # Not a superuser, nor staff by hand, nor the National role.
+    page = client.get(reverse("admin:auth_user_change", args=[other_lead.pk])).content.decode()
+    assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
+    assert ">National<" not in page
+    assert client.get(reverse("admin:auth_group_changelist")).status_code == 403
+    from recommendations.models import ReminderSent
+
+    ReminderSent.objects.create(
+        email="lead-owner@example.invalid", user=lead, kind="owner", sent_on="2026-11-30",
+        sent_at="2026-11-30T08:00:00Z", items=[], fingerprint="0" * 64, summary="Due soon",
+    )  # fmt: skip
+    sent = client.get(reverse("admin:recommendations_remindersent_changelist")).content.decode()
+    assert "lead-owner@example.invalid" not in sent
+
+
+def test_an_account_another_forces_administrator_adds_is_of_their_organisation(
+    client, other_force, other_administrator
+):
+    client.force_login(other_administrator)
+    response = client.post(
+        reverse("admin:auth_user_add"),
+        {
+            "username": "new-officer",
+            "password1": "a-long-password-for-tests-2026",
+            "password2": "a-long-password-for-tests-2026",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    from django.contrib.auth import get_user_model
+
+    made = get_user_model().objects.get(username="new-officer")
+    assert made.account.organisation == other_force
+    assert not made.is_superuser
+
+
+def test_the_admins_filters_offer_only_the_organisations_own_plans(
+    client, world, other_administrator
+):
+    client.force_login(other_administrator)
+    for model in ("recommendation", "reportingperiod", "statusupdate", "evidence", "duedatechange"):
+        page = html.unescape(
+            client.get(reverse(f"admin:recommendations_{model}_changelist")).content.decode()
+        )
+        assert PLAN_TITLE not in page and "Unpublished plan" not in page, model

@@ -2,6 +2,6 @@
 (organisations.py). Every save goes through the services and into history with the signed-in
 user."""
 
-from . import organisations, plans
+from . import accounts, organisations, plans
 
-__all__ = ["organisations", "plans"]
+__all__ = ["accounts", "organisations", "plans"]

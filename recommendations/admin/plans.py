@@ -2,7 +2,9 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -106,6 +108,8 @@ class OwnOrganisationAdmin(SimpleHistoryAdmin):
     # Where each foreign key's choices lead to their organisation.
     CHOICE_PATHS = {
         Organisation: "",
+        Owner: "organisation",
+        get_user_model(): "account__organisation",
         Plan: "organisation",
         Recommendation: "plan__organisation",
         ReportingPeriod: "plan__organisation",
@@ -117,6 +121,31 @@ class OwnOrganisationAdmin(SimpleHistoryAdmin):
         if not self.organisation_path:
             return rows
         return permissions.own_rows(request.user, rows, self.organisation_path)
+
+    def _own(self, request, object_id) -> None:
+        """404 for a row of another organisation: its history is as unseen as the row."""
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404("No such row.")
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._own(request, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._own(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if obj is None or not allowed or not self.organisation_path:
+            return allowed
+        return self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        if obj is None or not allowed or not self.organisation_path:
+            return allowed
+        return self.get_queryset(request).filter(pk=obj.pk).exists()
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -181,12 +210,22 @@ class ThroughServicesAdmin(OwnOrganisationAdmin):
 
 @admin.register(Owner)
 class OwnerAdmin(ThroughServicesAdmin):
+    organisation_path = "organisation"
     list_display = ["name", "rank", "role", "email", "user"]
     search_fields = ["name", "rank", "role", "email"]
     autocomplete_fields = ["user"]
 
+    def get_exclude(self, request, obj=None):
+        # A force's administrator adds people to their own organisation only.
+        return [] if request.user.is_superuser else ["organisation"]
+
     def create(self, request, form):
-        return services.create_owner(**_values(form), by=request.user, reason=ADMIN_REASON)
+        values = _values(form)
+        if not request.user.is_superuser:
+            values["organisation"] = Organisation.objects.get(
+                pk=permissions.organisation_id_of(request.user)
+            )
+        return services.create_owner(**values, by=request.user, reason=ADMIN_REASON)
 
     def change(self, request, obj, changes, form):
         return services.change_owner(owner=obj, by=request.user, **changes)
@@ -199,7 +238,7 @@ class PlanAdmin(ThroughServicesAdmin):
         "title", "slug", "organisation", "report", "executive_lead", "response_deadline",
         "is_published",
     ]  # fmt: skip
-    list_filter = ["is_published", "organisation"]
+    list_filter = ["is_published", ("organisation", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["organisation", "report", "executive_lead"]
     search_fields = ["title", "report_title", "complainant"]
     prepopulated_fields = {"slug": ["title"]}
@@ -253,7 +292,7 @@ class RecommendationAdmin(ThroughServicesAdmin):
     organisation_path = "plan__organisation"
     form = RecommendationAdminForm
     list_display = ["number", "plan", "addressee", "owner", "due_date"]
-    list_filter = ["plan"]
+    list_filter = [("plan", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["plan", "owner"]
     search_fields = ["number", "text", "addressee"]
     autocomplete_fields = ["owner"]
@@ -292,7 +331,7 @@ class RecommendationAdmin(ThroughServicesAdmin):
 class ReportingPeriodAdmin(ThroughServicesAdmin):
     organisation_path = "plan__organisation"
     list_display = ["label", "plan", "position", "period_end", "return_due"]
-    list_filter = ["plan"]
+    list_filter = [("plan", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["plan"]
     fields = ["plan", "label", "position", "period_end", "return_due"]
 
@@ -331,7 +370,7 @@ class StatusUpdateAdmin(ThroughServicesAdmin):
     organisation_path = "recommendation__plan__organisation"
     form = StatusUpdateAdminForm
     list_display = ["recommendation", "period", "status", "sign_off", "author", "recorded_at"]
-    list_filter = ["status", "sign_off", "period__plan"]
+    list_filter = ["status", "sign_off", ("period__plan", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["recommendation", "period", "author"]
     search_fields = ["text", "recommendation__number"]
     raw_id_fields = ["recommendation", "period"]
@@ -389,7 +428,7 @@ class ReadOnlyHistoryAdmin(OwnOrganisationAdmin):
 class EvidenceAdmin(ReadOnlyHistoryAdmin):
     organisation_path = "update__recommendation__plan__organisation"
     list_display = ["original_name", "update", "size", "uploaded_by", "uploaded_at", "download"]
-    list_filter = ["update__period__plan"]
+    list_filter = [("update__period__plan", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["update__recommendation__plan", "update__period", "uploaded_by"]
     search_fields = ["original_name", "description", "update__recommendation__number"]
 
@@ -403,7 +442,7 @@ class EvidenceAdmin(ReadOnlyHistoryAdmin):
 class DueDateChangeAdmin(ReadOnlyHistoryAdmin):
     organisation_path = "recommendation__plan__organisation"
     list_display = ["recommendation", "old_date", "new_date", "changed_by", "changed_at"]
-    list_filter = ["recommendation__plan"]
+    list_filter = [("recommendation__plan", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["recommendation__plan", "changed_by"]
     search_fields = ["reason", "recommendation__number"]
 
@@ -416,6 +455,12 @@ class ReminderSentAdmin(admin.ModelAdmin):
     list_filter = ["kind", "sent_on"]
     search_fields = ["email"]
     date_hierarchy = "sent_on"
+
+    def get_queryset(self, request):
+        # Reminders to the accounts of the administrator's own organisation (every one, for a
+        # superuser).
+        sent = super().get_queryset(request)
+        return permissions.own_rows(request.user, sent, "user__account__organisation")
 
     def has_add_permission(self, request):
         return False
