@@ -39,7 +39,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from . import progress
+from . import permissions, progress
 from .choices import SignOff, Status, status_label
 from .figures import approved_status_subquery, item_facts
 from .models import Owner, Recommendation, ReminderSent, ReportingPeriod, StatusUpdate
@@ -231,6 +231,12 @@ def _overdue(today: dt.date) -> list[Recommendation]:
     return overdue
 
 
+def _in_own_organisation(rec: Recommendation) -> bool:
+    """An owner hears only of their own organisation's plans (an owner named in another
+    organisation's plan is someone else's to chase)."""
+    return rec.owner.organisation_id in (None, rec.plan.organisation_id)
+
+
 def owner_digests(*, today: dt.date, days: int) -> list[Digest]:
     """One digest per owner address with something due or overdue."""
     horizon = today + dt.timedelta(days=days)
@@ -247,12 +253,13 @@ def owner_digests(*, today: dt.date, days: int) -> list[Digest]:
 
     for item in _due_items(today, horizon):
         digest = digest_for(item.recommendation.owner)
-        if digest is not None:
+        if digest is not None and _in_own_organisation(item.recommendation):
             digest.due.append(item)
     for rec in _overdue(today):
         digest = digest_for(rec.owner)
-        if digest is not None:
+        if digest is not None and _in_own_organisation(rec):
             digest.overdue.append(OverdueItem(rec))
+    digests = {key: digest for key, digest in digests.items() if digest.due or digest.overdue}
     for digest in digests.values():
         digest.due.sort(key=lambda item: _order(item.recommendation))
         digest.overdue.sort(key=lambda item: _order(item.recommendation))
@@ -279,10 +286,16 @@ def executive_digests() -> list[Digest]:
     )
     digests: dict[str, Digest] = {}
     for user in executives:
+        # Each executive signs off their own organisation's plans only (permissions).
+        theirs = [
+            item for item in waiting if permissions.can_sign_off(user, item.recommendation.plan)
+        ]
+        if not theirs:
+            continue
         name = user.get_full_name() or user.get_username()
         digests.setdefault(
             user.email.casefold(),
-            Digest(Kind.EXECUTIVE, user.email, name, user, awaiting=list(waiting)),
+            Digest(Kind.EXECUTIVE, user.email, name, user, awaiting=theirs),
         )
     return list(digests.values())
 

@@ -17,6 +17,7 @@ Every request is checked against a snapshot of the database: nothing changes.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 
 import pytest
@@ -356,3 +357,25 @@ def test_the_admins_filters_offer_only_the_organisations_own_plans(
             client.get(reverse(f"admin:recommendations_{model}_changelist")).content.decode()
         )
         assert PLAN_TITLE not in page and "Unpublished plan" not in page, model
+
+
+def test_reminders_go_to_each_force_about_its_own_plans_only(
+    world, executive, other_force, other_executive, lead
+):
+    from recommendations import reminders
+    from recommendations.models import Owner
+
+    other_executive.email = "other-executive@example.invalid"
+    other_executive.save()
+    digests = reminders.executive_digests()
+    assert digests, "the first force's executives hear of its updates awaiting sign-off"
+    assert "other-executive@example.invalid" not in {digest.email for digest in digests}
+    # An owner of the other force named in the first force's plan hears nothing of it.
+    stranger = Owner.objects.create(
+        name="Other Officer", email="other-officer@example.invalid", organisation=other_force
+    )
+    world.own.owner = stranger
+    world.own.due_date = world.submitted.period_end or dt.date(2020, 1, 1)
+    world.own.save()
+    owners = reminders.owner_digests(today=dt.date(2031, 1, 1), days=14)
+    assert "other-officer@example.invalid" not in {digest.email for digest in owners}
