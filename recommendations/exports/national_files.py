@@ -156,11 +156,14 @@ def _print_setup(sheet: Worksheet, national: NationalReport, *, fit_width: bool)
         setup.pageOrder = "overThenDown"
     sheet.sheet_properties.pageSetUpPr.fitToPage = fit_width
     sheet.page_margins = PageMargins(**MARGINS)
-    title, period, as_at, marking = (_header_footer_text(line) for line in _title_lines(national))
+    # Cut before "&" is doubled, so a cut never leaves a lone "&" to start a header code.
+    title, period, as_at, marking = (
+        _header_footer_text(line[:60]) for line in _title_lines(national)
+    )
     for header in (sheet.oddHeader, sheet.evenHeader):
-        header.left.text = title[:60]
+        header.left.text = title
         header.center.text = marking
-        header.right.text = period[:60]
+        header.right.text = period
     for footer in (sheet.oddFooter, sheet.evenFooter):
         footer.left.text = as_at.split(".")[0]
         footer.center.text = marking
