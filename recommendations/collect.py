@@ -25,6 +25,7 @@ from .services.collation import ReturnRefused
 TIMEOUT_SECONDS = 20.0
 MAX_BYTES = 5 * 1024 * 1024
 USER_AGENT = "action-plan-tracker (collecting returns)"
+NOT_JSON_DEEP = "not a JSON return (nested too deeply)"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ def fetch_json(url: str, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = M
         return json.loads(response.content.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as error:
         raise FetchFailed(f"is not JSON ({error})") from None
+    except RecursionError:
+        raise FetchFailed(f"is {NOT_JSON_DEEP}") from None
 
 
 def collect(
@@ -118,6 +121,8 @@ def collect(
         document = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as error:
         return Collected(url, False, f"{url}: {who}failed: not a JSON return ({error})")
+    except RecursionError:
+        return Collected(url, False, f"{url}: {who}failed: {NOT_JSON_DEEP}")
     try:
         outcome = services.take_return(document=document, report=report, by=by, source=url)
     except ReturnRefused as refused:

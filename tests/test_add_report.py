@@ -42,3 +42,13 @@ def test_a_file_that_is_not_a_return_is_refused_and_nothing_is_made(tmp_path):
     with pytest.raises(CommandError, match="could not be read as JSON"):
         call_command("add_report", "--from-return", str(tmp_path / "not.json"), verbosity=0)
     assert not Report.objects.exists()
+
+
+def test_a_file_nested_too_deeply_is_refused_and_nothing_is_made(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_bytes(b"[" * 200_000 + b"]" * 200_000)
+
+    with pytest.raises(CommandError, match=r"not a JSON return \(nested too deeply\)"):
+        call_command("add_report", "--from-return", str(path), verbosity=0)
+
+    assert not Report.objects.exists()

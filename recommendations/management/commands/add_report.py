@@ -64,3 +64,5 @@ class Command(BaseCommand):
             return json.loads(Path(source).read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise CommandError(f"{source} could not be read as JSON: {error}") from None
+        except RecursionError:
+            raise CommandError(f"{source} is not a JSON return (nested too deeply).") from None
