@@ -9,6 +9,7 @@ import io
 import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -257,11 +258,31 @@ class ReturnServer:
     def __init__(self):
         self.routes: dict[str, tuple[bytes, str]] = {}
         self.seen: list[tuple[str, dict[str, str]]] = []
+        self.redirects: dict[str, str] = {}
+        self.slow: dict[str, bytes] = {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 server.seen.append((self.path, dict(self.headers.items())))
+                if self.path in server.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", server.redirects[self.path])
+                    self.end_headers()
+                    return
+                if self.path in server.slow:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(server.slow[self.path])))
+                    self.end_headers()
+                    body = server.slow[self.path]
+                    try:
+                        for start in range(0, len(body), len(body) // 30 + 1):
+                            self.wfile.write(body[start : start + len(body) // 30 + 1])
+                            self.wfile.flush()
+                            time.sleep(0.1)
+                    except OSError:
+                        pass  # the collector gave up
+                    return
                 if self.path not in server.routes:
                     self.send_error(404)
                     return
@@ -811,3 +832,48 @@ def test_an_unexpected_error_at_one_address_does_not_stop_the_others(
 
     assert err.getvalue().strip() == f"{cursed}: failed: unexpected error: KeyError: 'surprise'"
     assert Plan.objects.filter(organisation__code="example").exists()
+
+
+def test_a_redirect_is_not_followed_but_named_so_the_operator_collects_from_there(
+    national, report, force_server
+):
+    target = force_server.serve("/new/return.json", return_document())
+    old = force_server.url("/old/return.json")
+    force_server.redirects["/old/return.json"] = target
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 of 1 returns failed"):
+        call_command(
+            "collect_returns",
+            old,
+            report="stalking-super-complaint",
+            username="national-lead",
+            stderr=err,
+        )
+
+    line = err.getvalue().strip()
+    assert line.startswith(f"{old}: failed: answered HTTP 302 Found, redirecting to {target}")
+    assert [path for path, _ in force_server.seen] == ["/old/return.json"]
+    assert not Plan.objects.exists()
+
+
+def test_a_body_sent_slowly_is_given_up_at_the_timeout_for_the_whole_download(
+    national, report, force_server
+):
+    # Each piece arrives well within the timeout; the whole would take three seconds.
+    force_server.slow["/slow.json"] = json.dumps(return_document()).encode()
+    url = force_server.url("/slow.json")
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 of 1 returns failed"):
+        call_command(
+            "collect_returns",
+            url,
+            report="stalking-super-complaint",
+            username="national-lead",
+            timeout=0.5,
+            stderr=err,
+        )
+
+    assert err.getvalue().strip() == f"{url}: failed: took longer than 0.5 seconds to download"
+    assert not Plan.objects.exists()
