@@ -590,3 +590,39 @@ def test_an_approval_changes_the_etag_and_moves_last_modified_on(client, plan, e
     assert PENDING_TEXT in after.content.decode()  # approved now, so public
     since = _public(client, plan, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
     assert since.status_code == 200
+
+
+@pytest.mark.parametrize("extension", ["json", "csv"])
+def test_the_public_return_names_no_owner_but_keeps_due_dates_and_slips(
+    client, plan, lead, extension
+):
+    body = _public(client, plan, extension).content.decode("utf-8-sig")
+
+    assert "Abbie Leeson" not in body
+    assert str(lead.owner) not in body
+    if extension == "json":
+        rows = by_number(json.loads(body))
+        assert {row["owner"] for row in rows.values()} == {""}
+        assert (rows["7"]["due_date"], rows["7"]["slips"]) == ("2026-01-31", 2)
+    else:
+        rows = {row["number"]: row for row in read_csv(body.encode("utf-8-sig"))}
+        assert {row["owner"] for row in rows.values()} == {""}
+        assert (rows["7"]["due_date"], rows["7"]["slips"]) == ("2026-01-31", "2")
+
+
+def test_the_signed_in_download_and_export_keep_owners(client, lead, plan):
+    assert by_number(document(plan))["7"]["owner"] == "D/Supt Abbie Leeson"
+    client.force_login(lead)
+    response = client.get(reverse("return_json", args=[plan.slug]))
+    assert by_number(json.loads(response.content))["7"]["owner"] == "D/Supt Abbie Leeson"
+
+
+def test_renaming_an_owner_changes_nothing_the_public_return_holds(client, plan, administrator):
+    age_history()
+    first = _public(client, plan)
+    owner = plan.recommendations.get(number="7").owner
+    services.change_owner(owner=owner, name="Abbie Leeson-Smith", by=administrator)
+
+    after = _public(client, plan)
+
+    assert (after["ETag"], after["Last-Modified"]) == (first["ETag"], first["Last-Modified"])

@@ -28,7 +28,6 @@ from ..models import (
     DueDateChange,
     Evidence,
     Organisation,
-    Owner,
     Plan,
     Recommendation,
     Report,
@@ -126,7 +125,9 @@ def _action_line(action: PlanRow, ret: PlanReturn, zone: dt.tzinfo) -> ReturnRow
     return _return_line(action, ret.table, ret.include_pending, zone, is_action=True)
 
 
-def _item(line: ReturnRow, row: PlanRow, ret: PlanReturn, facts: _Facts, actions: list) -> dict:
+def _item(
+    line: ReturnRow, row: PlanRow, ret: PlanReturn, facts: _Facts, actions: list, public: bool
+) -> dict:
     index = ret.table.period_index
     cell = line.cells[index] if index is not None else None
     update = row.cells[index] if index is not None else None
@@ -138,7 +139,7 @@ def _item(line: ReturnRow, row: PlanRow, ret: PlanReturn, facts: _Facts, actions
         "local": report_number is None,
         "text": line.text,
         "addressee": line.addressee,
-        "owner": line.owner,
+        "owner": "" if public else line.owner,  # the public plan page names no owner
         "status": line.status or None,
         "status_label": line.status_label,
         "rag": line.rag.word,
@@ -153,13 +154,17 @@ def _item(line: ReturnRow, row: PlanRow, ret: PlanReturn, facts: _Facts, actions
     }
 
 
-def document_for(plan_return: PlanReturn, *, public_url: str = "") -> dict[str, Any]:
+def document_for(
+    plan_return: PlanReturn, *, public_url: str = "", public: bool = False
+) -> dict[str, Any]:
     """The return as a version 1 open format document, checked against its schema.
 
     Every sub-recommendation and action is in its recommendation's `actions`, those the XLSX
     prints as text beside their recommendation too. `public_url` is the plan's public page
-    (empty when it is not published). ExportError for a return the format cannot carry
-    (updates awaiting sign-off, a plan with no report); open_format.InvalidReturn is a fault.
+    (empty when it is not published). A `public` document names no owner ("" for each), as
+    the public plan page does not; due dates and slips stay. ExportError for a return the
+    format cannot carry (updates awaiting sign-off, a plan with no report);
+    open_format.InvalidReturn is a fault.
     """
     ret = plan_return
     if ret.include_pending:
@@ -189,9 +194,10 @@ def document_for(plan_return: PlanReturn, *, public_url: str = "") -> dict[str, 
     recommendations = []
     for row, line in zip(rows, ret.rows, strict=True):
         actions = [
-            _item(_action_line(action, ret, zone), action, ret, facts, []) for action in row.actions
+            _item(_action_line(action, ret, zone), action, ret, facts, [], public)
+            for action in row.actions
         ]
-        recommendations.append(_item(line, row, ret, facts, actions))
+        recommendations.append(_item(line, row, ret, facts, actions, public))
     period = ret.period
     document = {
         "format": open_format.FORMAT,
@@ -306,15 +312,14 @@ CONTENT_TYPES = {"json": open_format.CONTENT_TYPE, "csv": CSV_TYPE}
 
 
 def last_changed(plan: Plan) -> dt.datetime:
-    """The latest moment anything the plan's approved return holds changed: the plan, its
-    organisation and report, periods, recommendations and their owners, moved dates,
-    approved (or removed) updates and evidence. One query; the plan's creation if nothing
-    has a history (rows loaded raw)."""
+    """The latest moment anything the plan's public return holds changed: the plan, its
+    organisation and report, periods, recommendations (not their owners, whom the public
+    return does not name), moved dates, approved (or removed) updates and evidence. One
+    query; the plan's creation if nothing has a history (rows loaded raw)."""
 
     def latest(history) -> Subquery:
         return Subquery(history.order_by("-history_date").values("history_date")[:1])
 
-    recommendations = Recommendation.objects.filter(plan_id=plan.pk)
     moments = {
         "plan": Plan.history.filter(id=plan.pk),
         "organisation": Organisation.history.filter(id=plan.organisation_id),
@@ -322,7 +327,6 @@ def last_changed(plan: Plan) -> dt.datetime:
         "numbers": ReportRecommendation.history.filter(report_id=plan.report_id),
         "periods": ReportingPeriod.history.filter(plan_id=plan.pk),
         "recommendations": Recommendation.history.filter(plan_id=plan.pk),
-        "owners": Owner.history.filter(id__in=recommendations.values("owner_id")),
         "moves": DueDateChange.history.filter(recommendation__plan_id=plan.pk),
         "updates": StatusUpdate.history.filter(recommendation__plan_id=plan.pk).filter(
             Q(sign_off=SignOff.APPROVED) | Q(history_type="-")
