@@ -94,26 +94,39 @@ def _later_slips(plan: Plan, as_of: dt.datetime | None) -> dict[int, int]:
 
 
 def _evidence_counts(
-    period: ReportingPeriod | None, update_ids: set[int], as_of: dt.datetime | None
+    period: ReportingPeriod | None,
+    approved: dict[int, dt.datetime | None],
+    as_of: dt.datetime | None,
 ) -> dict[int, int]:
-    """Per update of the period, how many evidence files it had (at `as_of`)."""
+    """Per update of the period, how many evidence files its approved version stood on (at
+    `as_of`): those uploaded by the moment it was approved, so a file attached to a newer
+    draft is not counted until that draft is approved. `approved` gives each update's
+    approval moment. One query."""
     if period is None:
         return {}
     if as_of is None:
         counts = (
-            Evidence.objects.filter(update__period_id=period.pk)
+            Evidence.objects.filter(
+                update__period_id=period.pk, uploaded_at__lte=F("update__approved_at")
+            )
             .order_by()
             .values("update_id")
             .annotate(n=Count("id"))
         )
         return dict(counts.values_list("update_id", "n"))
-    latest: dict[int, tuple[int, str]] = {}
-    records = Evidence.history.filter(update_id__in=update_ids, history_date__lte=as_of)
-    for pk, update_id, kind in records.order_by("history_date", "history_id").values_list(
-        "id", "update_id", "history_type"
-    ):
-        latest[pk] = (update_id, kind)
-    return dict(Counter(update_id for update_id, kind in latest.values() if kind != "-"))
+    latest: dict[int, tuple[int, str, dt.datetime]] = {}
+    records = Evidence.history.filter(update_id__in=approved, history_date__lte=as_of)
+    for pk, update_id, kind, uploaded_at in records.order_by(
+        "history_date", "history_id"
+    ).values_list("id", "update_id", "history_type", "uploaded_at"):
+        latest[pk] = (update_id, kind, uploaded_at)
+    return dict(
+        Counter(
+            update_id
+            for update_id, kind, uploaded_at in latest.values()
+            if kind != "-" and (approved[update_id] is None or uploaded_at <= approved[update_id])
+        )
+    )
 
 
 # ---------------------------------------------------------------------------- the document
@@ -182,7 +195,7 @@ def document_for(
         evidence=_evidence_counts(
             ret.period,
             {
-                item.cells[index].pk
+                item.cells[index].pk: item.cells[index].approved_at
                 for row in rows
                 for item in [row, *row.actions]
                 if index is not None and item.cells[index] is not None
@@ -331,7 +344,10 @@ def last_changed(plan: Plan) -> dt.datetime:
         "updates": StatusUpdate.history.filter(recommendation__plan_id=plan.pk).filter(
             Q(sign_off=SignOff.APPROVED) | Q(history_type="-")
         ),
-        "evidence": Evidence.history.filter(update__recommendation__plan_id=plan.pk),
+        # Files the approved versions stood on: not those attached to a newer draft.
+        "evidence": Evidence.history.filter(
+            update__recommendation__plan_id=plan.pk, uploaded_at__lte=F("update__approved_at")
+        ),
     }
     found = (
         Plan.objects.filter(pk=plan.pk)
