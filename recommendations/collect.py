@@ -4,17 +4,21 @@ at an address, and the national deployment fetches it and takes it in (services.
 The address's ETag and Last-Modified are kept (CollectedSource) and sent back next time, so a
 return that has not changed costs a "304 Not Modified"; a body identical to the last one taken
 in is not taken in again either. A fetch that fails (the network, a status other than 200, a
-body too large or not JSON, a refused return) is reported for that address alone.
+body too large or not JSON, a refused return) is reported for that address alone. Redirects
+are not followed: a 3xx is a failure naming where it points, so the operator collects from
+that address instead. `timeout` bounds each read and the whole download.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from django.contrib.auth.models import AbstractBaseUser
 
 from . import services
@@ -25,6 +29,7 @@ from .services.collation import ReturnRefused
 TIMEOUT_SECONDS = 20.0
 MAX_BYTES = 5 * 1024 * 1024
 USER_AGENT = "action-plan-tracker (collecting returns)"
+NOT_JSON_DEEP = "not a JSON return (nested too deeply)"
 
 
 @dataclass(frozen=True)
@@ -46,24 +51,37 @@ def _fetch(
     if urlsplit(url).scheme not in ("http", "https"):
         raise FetchFailed("only http:// and https:// addresses are collected")
     try:
-        response = requests.get(url, headers=headers, timeout=timeout, stream=True)
+        response = requests.get(
+            url, headers=headers, timeout=timeout, stream=True, allow_redirects=False
+        )
     except requests.RequestException as error:
         raise FetchFailed(f"could not be fetched ({type(error).__name__}: {error})") from None
     with response:
         if response.status_code == 304:
             return response
+        if 300 <= response.status_code < 400:
+            location = response.headers.get("Location", "")
+            where = f"to {location}" if location else "with no Location"
+            raise FetchFailed(
+                f"answered HTTP {response.status_code} {response.reason or ''}, redirecting "
+                f"{where}: redirects are not followed; collect from that address instead"
+            )
         if response.status_code != 200:
             raise FetchFailed(f"answered HTTP {response.status_code} {response.reason or ''}")
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             raise FetchFailed(f"is {int(declared)} bytes; the limit is {max_bytes}")
         body = b""
+        deadline = time.monotonic() + timeout
         try:
-            for chunk in response.iter_content(64 * 1024):
+            # read1: whatever has arrived, so a body sent a byte at a time meets the deadline
+            while chunk := response.raw.read1(64 * 1024, decode_content=True):
                 body += chunk
                 if len(body) > max_bytes:
                     raise FetchFailed(f"is larger than the limit of {max_bytes} bytes")
-        except requests.RequestException as error:
+                if time.monotonic() > deadline:
+                    raise FetchFailed(f"took longer than {timeout:g} seconds to download")
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
             raise FetchFailed(f"broke off ({type(error).__name__}: {error})") from None
         response._content = body
     return response
@@ -77,6 +95,8 @@ def fetch_json(url: str, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = M
         return json.loads(response.content.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as error:
         raise FetchFailed(f"is not JSON ({error})") from None
+    except RecursionError:
+        raise FetchFailed(f"is {NOT_JSON_DEEP}") from None
 
 
 def collect(
@@ -118,6 +138,8 @@ def collect(
         document = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as error:
         return Collected(url, False, f"{url}: {who}failed: not a JSON return ({error})")
+    except RecursionError:
+        return Collected(url, False, f"{url}: {who}failed: {NOT_JSON_DEEP}")
     try:
         outcome = services.take_return(document=document, report=report, by=by, source=url)
     except ReturnRefused as refused:

@@ -42,3 +42,56 @@ def test_a_file_that_is_not_a_return_is_refused_and_nothing_is_made(tmp_path):
     with pytest.raises(CommandError, match="could not be read as JSON"):
         call_command("add_report", "--from-return", str(tmp_path / "not.json"), verbosity=0)
     assert not Report.objects.exists()
+
+
+def test_a_file_nested_too_deeply_is_refused_and_nothing_is_made(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_bytes(b"[" * 200_000 + b"]" * 200_000)
+
+    with pytest.raises(CommandError, match=r"not a JSON return \(nested too deeply\)"):
+        call_command("add_report", "--from-return", str(path), verbosity=0)
+
+    assert not Report.objects.exists()
+
+
+def _refused(tmp_path, document, *expected: str) -> None:
+    path = tmp_path / "return.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(CommandError) as error:
+        call_command("add_report", "--from-return", str(path), verbosity=0)
+    for text in ("nothing was saved", *expected):
+        assert text in str(error.value)
+    assert not Report.objects.exists()
+    assert not ReportRecommendation.objects.exists()
+
+
+def test_a_report_number_given_twice_is_refused_and_nothing_is_made(tmp_path):
+    document = return_document()
+    document["recommendations"][1]["report_number"] = "7"
+
+    _refused(
+        tmp_path,
+        document,
+        "row 2 (report recommendation 7): the return gives this report recommendation twice.",
+    )
+
+
+def test_a_report_with_an_invalid_address_is_refused_and_nothing_is_made(tmp_path):
+    document = return_document()
+    document["report"]["url"] = "not an address"
+
+    _refused(tmp_path, document, "the report: Enter a valid URL.")
+
+
+def test_a_number_the_tracker_refuses_is_refused_and_nothing_is_made(tmp_path):
+    document = return_document()
+    document["recommendations"][1]["report_number"] = "10/2"
+
+    _refused(tmp_path, document, "row 2 (report recommendation 10/2): ")
+
+
+def test_a_character_that_cannot_be_stored_is_refused_and_nothing_is_made(tmp_path):
+    document = return_document()
+    document["recommendations"][1]["text"] = "Training\u0000"
+
+    _refused(tmp_path, document, "recommendations[1].text: contains a character that cannot")

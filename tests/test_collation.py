@@ -9,6 +9,7 @@ import io
 import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -257,11 +258,31 @@ class ReturnServer:
     def __init__(self):
         self.routes: dict[str, tuple[bytes, str]] = {}
         self.seen: list[tuple[str, dict[str, str]]] = []
+        self.redirects: dict[str, str] = {}
+        self.slow: dict[str, bytes] = {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 server.seen.append((self.path, dict(self.headers.items())))
+                if self.path in server.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", server.redirects[self.path])
+                    self.end_headers()
+                    return
+                if self.path in server.slow:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(server.slow[self.path])))
+                    self.end_headers()
+                    body = server.slow[self.path]
+                    try:
+                        for start in range(0, len(body), len(body) // 30 + 1):
+                            self.wfile.write(body[start : start + len(body) // 30 + 1])
+                            self.wfile.flush()
+                            time.sleep(0.1)
+                    except OSError:
+                        pass  # the collector gave up
+                    return
                 if self.path not in server.routes:
                     self.send_error(404)
                     return
@@ -729,3 +750,185 @@ def test_a_json_return_of_another_force_than_the_one_chosen_is_refused(client, n
     assert response.status_code == 400
     assert 'coded "example", not of Example Force 9' in html.unescape(response.content.decode())
     assert row_counts() == before
+
+
+# ---------------------------------------------------------------------------- bad input refused
+
+
+@pytest.mark.parametrize("bad", ["\u0000", "\ud800"])
+def test_a_character_the_database_cannot_store_is_refused_naming_where(national, report, bad):
+    document = return_document()
+    document["recommendations"][2]["text"] = f"Specialist{bad} services"
+
+    assert_refused(
+        document,
+        report,
+        national,
+        "row 3 (recommendation L1): text: contains a character that cannot be stored",
+    )
+
+
+def test_a_character_that_cannot_be_stored_is_named_in_an_action_and_the_force(national, report):
+    document = return_document()
+    document["recommendations"][0]["actions"][0]["update"] = "\u0000"
+    document["organisation"]["short_name"] = "\ud800"
+
+    messages = assert_refused(
+        document,
+        report,
+        national,
+        "organisation.short_name: contains a character that cannot be stored",
+        "row 1, action 1 (recommendation 7.1): update: contains a character",
+    )
+    assert messages[0].startswith("Example Constabulary, organisation.short_name")
+
+
+def test_an_action_with_actions_of_its_own_is_refused_by_the_schema(national, report):
+    document = return_document()
+    action = document["recommendations"][0]["actions"][0]
+    action["actions"] = [dict(action, number="7.1.1", actions=[])]
+
+    assert [str(p) for p in open_format.problems(document)] == [
+        "recommendations[0].actions[0].actions: an action cannot have actions of its own"
+    ]
+    assert_refused(
+        document,
+        report,
+        national,
+        "row 1, action 1 (recommendation 7.1): actions: an action cannot have actions",
+    )
+
+
+def test_the_schemas_action_is_its_recommendation_without_actions():
+    definitions = open_format.schema()["$defs"]
+    recommendation, action = definitions["recommendation"], definitions["action"]
+
+    assert recommendation["properties"]["actions"]["items"] == {"$ref": "#/$defs/action"}
+    assert action["properties"]["actions"]["maxItems"] == 0
+    assert action["required"] == recommendation["required"]
+    assert {k: v for k, v in action["properties"].items() if k != "actions"} == {
+        k: v for k, v in recommendation["properties"].items() if k != "actions"
+    }
+
+
+def deeply_nested(levels: int = 5000) -> dict:
+    document = return_document()
+    nested: list = []
+    for _ in range(levels):
+        nested = [nested]
+    document["recommendations"][0]["actions"][0]["actions"] = nested
+    return document
+
+
+def test_a_deeply_nested_return_is_one_problem_not_a_crash(national, report):
+    assert [str(p) for p in open_format.problems(deeply_nested())] == ["nested too deeply"]
+    assert assert_refused(deeply_nested(), report, national) == [
+        "Example Constabulary: nested too deeply"
+    ]
+
+
+DEEP_JSON = b"[" * 200_000 + b"]" * 200_000
+
+
+def test_uploading_json_nested_too_deeply_is_refused_not_a_500(client, national, report):
+    client.force_login(national)
+
+    response = upload(client, report, "example.json", DEEP_JSON)
+
+    assert response.status_code == 400
+    assert "The file is not a JSON return (nested too deeply)." in response.content.decode()
+    assert not Plan.objects.exists()
+
+
+def test_collecting_json_nested_too_deeply_is_a_failure_of_that_address(
+    national, report, force_server
+):
+    url = force_server.serve("/deep.json", DEEP_JSON)
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 of 1 returns failed"):
+        call_command(
+            "collect_returns",
+            url,
+            report="stalking-super-complaint",
+            username="national-lead",
+            stderr=err,
+        )
+
+    assert err.getvalue().strip() == f"{url}: failed: not a JSON return (nested too deeply)"
+
+
+def test_an_unexpected_error_at_one_address_does_not_stop_the_others(
+    national, report, force_server, monkeypatch
+):
+    from recommendations.management.commands import collect_returns
+
+    good = force_server.serve("/good.json", return_document())
+    cursed = force_server.url("/cursed.json")
+    real = collect_returns.collect
+
+    def collect_or_break(url, **options):
+        if url == cursed:
+            raise KeyError("surprise")
+        return real(url, **options)
+
+    monkeypatch.setattr(collect_returns, "collect", collect_or_break)
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 of 2 returns failed"):
+        call_command(
+            "collect_returns",
+            cursed,
+            good,
+            report="stalking-super-complaint",
+            username="national-lead",
+            stderr=err,
+        )
+
+    assert err.getvalue().strip() == f"{cursed}: failed: unexpected error: KeyError: 'surprise'"
+    assert Plan.objects.filter(organisation__code="example").exists()
+
+
+def test_a_redirect_is_not_followed_but_named_so_the_operator_collects_from_there(
+    national, report, force_server
+):
+    target = force_server.serve("/new/return.json", return_document())
+    old = force_server.url("/old/return.json")
+    force_server.redirects["/old/return.json"] = target
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 of 1 returns failed"):
+        call_command(
+            "collect_returns",
+            old,
+            report="stalking-super-complaint",
+            username="national-lead",
+            stderr=err,
+        )
+
+    line = err.getvalue().strip()
+    assert line.startswith(f"{old}: failed: answered HTTP 302 Found, redirecting to {target}")
+    assert [path for path, _ in force_server.seen] == ["/old/return.json"]
+    assert not Plan.objects.exists()
+
+
+def test_a_body_sent_slowly_is_given_up_at_the_timeout_for_the_whole_download(
+    national, report, force_server
+):
+    # Each piece arrives well within the timeout; the whole would take three seconds.
+    force_server.slow["/slow.json"] = json.dumps(return_document()).encode()
+    url = force_server.url("/slow.json")
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 of 1 returns failed"):
+        call_command(
+            "collect_returns",
+            url,
+            report="stalking-super-complaint",
+            username="national-lead",
+            timeout=0.5,
+            stderr=err,
+        )
+
+    assert err.getvalue().strip() == f"{url}: failed: took longer than 0.5 seconds to download"
+    assert not Plan.objects.exists()

@@ -132,6 +132,8 @@ def plan(administrator, lead):
         services.attach_evidence(
             update=update, uploaded_file=SimpleUploadedFile(name, b"Minutes\n"), by=by
         )
+    # Attaching sent it back for sign-off: approved again, it stands on both files.
+    _approve(seven, march, status=Status.AT_RISK, text=APPROVED_TEXT, by=by)
     services.record_update(
         recommendation=seven,
         period=march,
@@ -255,11 +257,12 @@ def test_a_document_as_at_a_past_moment_holds_what_the_plan_held_then(plan, exec
         recommendation=seven, new_date=dt.date(2026, 6, 30), reason="Testing", by=executive
     )
     now, then = by_number(document(plan))["7"], by_number(document(plan, as_of=before))["7"]
+    # The note went on a draft after the approval: the approved version stands on two files.
     assert (now["status"], now["update"], now["slips"], now["evidence_count"]) == (
         "complete",
         PENDING_TEXT,
         3,
-        3,
+        2,
     )
     assert (then["status"], then["update"], then["slips"], then["evidence_count"]) == (
         "at_risk",
@@ -306,6 +309,9 @@ def _plan_of(size: int):
             reason="Moved",
             changed_at=plan.created_at,
         )
+    # Uploaded before the updates were approved: the approved versions stand on them.
+    Evidence.objects.filter(update__period=period).update(uploaded_at=plan.created_at)
+    Evidence.history.filter(update__period=period).update(uploaded_at=plan.created_at)
     return plan
 
 
@@ -590,3 +596,62 @@ def test_an_approval_changes_the_etag_and_moves_last_modified_on(client, plan, e
     assert PENDING_TEXT in after.content.decode()  # approved now, so public
     since = _public(client, plan, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
     assert since.status_code == 200
+
+
+@pytest.mark.parametrize("extension", ["json", "csv"])
+def test_the_public_return_names_no_owner_but_keeps_due_dates_and_slips(
+    client, plan, lead, extension
+):
+    body = _public(client, plan, extension).content.decode("utf-8-sig")
+
+    assert "Abbie Leeson" not in body
+    assert str(lead.owner) not in body
+    if extension == "json":
+        rows = by_number(json.loads(body))
+        assert {row["owner"] for row in rows.values()} == {""}
+        assert (rows["7"]["due_date"], rows["7"]["slips"]) == ("2026-01-31", 2)
+    else:
+        rows = {row["number"]: row for row in read_csv(body.encode("utf-8-sig"))}
+        assert {row["owner"] for row in rows.values()} == {""}
+        assert (rows["7"]["due_date"], rows["7"]["slips"]) == ("2026-01-31", "2")
+
+
+def test_the_signed_in_download_and_export_keep_owners(client, lead, plan):
+    assert by_number(document(plan))["7"]["owner"] == "D/Supt Abbie Leeson"
+    client.force_login(lead)
+    response = client.get(reverse("return_json", args=[plan.slug]))
+    assert by_number(json.loads(response.content))["7"]["owner"] == "D/Supt Abbie Leeson"
+
+
+def test_renaming_an_owner_changes_nothing_the_public_return_holds(client, plan, administrator):
+    age_history()
+    first = _public(client, plan)
+    owner = plan.recommendations.get(number="7").owner
+    services.change_owner(owner=owner, name="Abbie Leeson-Smith", by=administrator)
+
+    after = _public(client, plan)
+
+    assert (after["ETag"], after["Last-Modified"]) == (first["ETag"], first["Last-Modified"])
+
+
+def test_a_file_on_a_newer_version_of_an_approved_update_is_not_counted_until_approved(
+    client, plan, executive, lead
+):
+    age_history()
+    first = _public(client, plan)
+    update = plan.recommendations.get(number="7.1").updates.get(period__label="March 2026 update")
+    services.attach_evidence(
+        update=update, uploaded_file=SimpleUploadedFile("draft.txt", b"Draft\n"), by=lead
+    )
+    after_attaching = timezone.now()
+
+    after = _public(client, plan)
+
+    assert (after["ETag"], after["Last-Modified"]) == (first["ETag"], first["Last-Modified"])
+    assert by_number(json.loads(after.content))["7.1"]["evidence_count"] == 0
+    assert by_number(document(plan))["7.1"]["evidence_count"] == 0
+    assert by_number(document(plan, as_of=after_attaching))["7.1"]["evidence_count"] == 0
+    services.change_sign_off(update=update, to=SignOff.APPROVED, by=executive)
+    approved = _public(client, plan)
+    assert by_number(json.loads(approved.content))["7.1"]["evidence_count"] == 1
+    assert parse_http_date(approved["Last-Modified"]) > parse_http_date(first["Last-Modified"])

@@ -21,6 +21,9 @@ FORMAT = "action-plan-return"
 VERSION = 1
 SCHEMA_PATH = Path(__file__).parent / "schema" / f"return-v{VERSION}.schema.json"
 CONTENT_TYPE = "application/json"
+MAX_DEPTH = 12  # a return is six levels deep; the schema check itself recurses
+TOO_DEEP = "nested too deeply"
+NO_ACTIONS = "an action cannot have actions of its own"
 
 
 @dataclass(frozen=True)
@@ -64,13 +67,32 @@ def _order(error: ValidationError) -> tuple:
     return tuple((0, part, "") if isinstance(part, int) else (1, 0, part) for part in error.path)
 
 
+def too_deep(document: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether `document` nests lists and objects more than `limit` levels deep (read without
+    recursion, so any depth is answered)."""
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def problems(document: Any) -> list[Problem]:
     """Every way `document` breaks the schema, in document order; empty when it is valid."""
+    if too_deep(document):
+        return [Problem("", TOO_DEEP)]
     errors = sorted(_validator().iter_errors(document), key=_order)
     found = []
     for error in errors:
         relevant = _most_relevant(error)
-        found.append(Problem(_where(relevant), relevant.message))
+        message = relevant.message
+        if relevant.validator == "maxItems" and relevant.validator_value == 0:
+            message = NO_ACTIONS  # not the whole of what it holds
+        found.append(Problem(_where(relevant), message))
     return found
 
 

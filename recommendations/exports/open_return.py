@@ -28,7 +28,6 @@ from ..models import (
     DueDateChange,
     Evidence,
     Organisation,
-    Owner,
     Plan,
     Recommendation,
     Report,
@@ -95,26 +94,39 @@ def _later_slips(plan: Plan, as_of: dt.datetime | None) -> dict[int, int]:
 
 
 def _evidence_counts(
-    period: ReportingPeriod | None, update_ids: set[int], as_of: dt.datetime | None
+    period: ReportingPeriod | None,
+    approved: dict[int, dt.datetime | None],
+    as_of: dt.datetime | None,
 ) -> dict[int, int]:
-    """Per update of the period, how many evidence files it had (at `as_of`)."""
+    """Per update of the period, how many evidence files its approved version stood on (at
+    `as_of`): those uploaded by the moment it was approved, so a file attached to a newer
+    draft is not counted until that draft is approved. `approved` gives each update's
+    approval moment. One query."""
     if period is None:
         return {}
     if as_of is None:
         counts = (
-            Evidence.objects.filter(update__period_id=period.pk)
+            Evidence.objects.filter(
+                update__period_id=period.pk, uploaded_at__lte=F("update__approved_at")
+            )
             .order_by()
             .values("update_id")
             .annotate(n=Count("id"))
         )
         return dict(counts.values_list("update_id", "n"))
-    latest: dict[int, tuple[int, str]] = {}
-    records = Evidence.history.filter(update_id__in=update_ids, history_date__lte=as_of)
-    for pk, update_id, kind in records.order_by("history_date", "history_id").values_list(
-        "id", "update_id", "history_type"
-    ):
-        latest[pk] = (update_id, kind)
-    return dict(Counter(update_id for update_id, kind in latest.values() if kind != "-"))
+    latest: dict[int, tuple[int, str, dt.datetime]] = {}
+    records = Evidence.history.filter(update_id__in=approved, history_date__lte=as_of)
+    for pk, update_id, kind, uploaded_at in records.order_by(
+        "history_date", "history_id"
+    ).values_list("id", "update_id", "history_type", "uploaded_at"):
+        latest[pk] = (update_id, kind, uploaded_at)
+    return dict(
+        Counter(
+            update_id
+            for update_id, kind, uploaded_at in latest.values()
+            if kind != "-" and (approved[update_id] is None or uploaded_at <= approved[update_id])
+        )
+    )
 
 
 # ---------------------------------------------------------------------------- the document
@@ -126,7 +138,9 @@ def _action_line(action: PlanRow, ret: PlanReturn, zone: dt.tzinfo) -> ReturnRow
     return _return_line(action, ret.table, ret.include_pending, zone, is_action=True)
 
 
-def _item(line: ReturnRow, row: PlanRow, ret: PlanReturn, facts: _Facts, actions: list) -> dict:
+def _item(
+    line: ReturnRow, row: PlanRow, ret: PlanReturn, facts: _Facts, actions: list, public: bool
+) -> dict:
     index = ret.table.period_index
     cell = line.cells[index] if index is not None else None
     update = row.cells[index] if index is not None else None
@@ -138,7 +152,7 @@ def _item(line: ReturnRow, row: PlanRow, ret: PlanReturn, facts: _Facts, actions
         "local": report_number is None,
         "text": line.text,
         "addressee": line.addressee,
-        "owner": line.owner,
+        "owner": "" if public else line.owner,  # the public plan page names no owner
         "status": line.status or None,
         "status_label": line.status_label,
         "rag": line.rag.word,
@@ -153,13 +167,17 @@ def _item(line: ReturnRow, row: PlanRow, ret: PlanReturn, facts: _Facts, actions
     }
 
 
-def document_for(plan_return: PlanReturn, *, public_url: str = "") -> dict[str, Any]:
+def document_for(
+    plan_return: PlanReturn, *, public_url: str = "", public: bool = False
+) -> dict[str, Any]:
     """The return as a version 1 open format document, checked against its schema.
 
     Every sub-recommendation and action is in its recommendation's `actions`, those the XLSX
     prints as text beside their recommendation too. `public_url` is the plan's public page
-    (empty when it is not published). ExportError for a return the format cannot carry
-    (updates awaiting sign-off, a plan with no report); open_format.InvalidReturn is a fault.
+    (empty when it is not published). A `public` document names no owner ("" for each), as
+    the public plan page does not; due dates and slips stay. ExportError for a return the
+    format cannot carry (updates awaiting sign-off, a plan with no report);
+    open_format.InvalidReturn is a fault.
     """
     ret = plan_return
     if ret.include_pending:
@@ -177,7 +195,7 @@ def document_for(plan_return: PlanReturn, *, public_url: str = "") -> dict[str, 
         evidence=_evidence_counts(
             ret.period,
             {
-                item.cells[index].pk
+                item.cells[index].pk: item.cells[index].approved_at
                 for row in rows
                 for item in [row, *row.actions]
                 if index is not None and item.cells[index] is not None
@@ -189,9 +207,10 @@ def document_for(plan_return: PlanReturn, *, public_url: str = "") -> dict[str, 
     recommendations = []
     for row, line in zip(rows, ret.rows, strict=True):
         actions = [
-            _item(_action_line(action, ret, zone), action, ret, facts, []) for action in row.actions
+            _item(_action_line(action, ret, zone), action, ret, facts, [], public)
+            for action in row.actions
         ]
-        recommendations.append(_item(line, row, ret, facts, actions))
+        recommendations.append(_item(line, row, ret, facts, actions, public))
     period = ret.period
     document = {
         "format": open_format.FORMAT,
@@ -306,15 +325,14 @@ CONTENT_TYPES = {"json": open_format.CONTENT_TYPE, "csv": CSV_TYPE}
 
 
 def last_changed(plan: Plan) -> dt.datetime:
-    """The latest moment anything the plan's approved return holds changed: the plan, its
-    organisation and report, periods, recommendations and their owners, moved dates,
-    approved (or removed) updates and evidence. One query; the plan's creation if nothing
-    has a history (rows loaded raw)."""
+    """The latest moment anything the plan's public return holds changed: the plan, its
+    organisation and report, periods, recommendations (not their owners, whom the public
+    return does not name), moved dates, approved (or removed) updates and evidence. One
+    query; the plan's creation if nothing has a history (rows loaded raw)."""
 
     def latest(history) -> Subquery:
         return Subquery(history.order_by("-history_date").values("history_date")[:1])
 
-    recommendations = Recommendation.objects.filter(plan_id=plan.pk)
     moments = {
         "plan": Plan.history.filter(id=plan.pk),
         "organisation": Organisation.history.filter(id=plan.organisation_id),
@@ -322,12 +340,14 @@ def last_changed(plan: Plan) -> dt.datetime:
         "numbers": ReportRecommendation.history.filter(report_id=plan.report_id),
         "periods": ReportingPeriod.history.filter(plan_id=plan.pk),
         "recommendations": Recommendation.history.filter(plan_id=plan.pk),
-        "owners": Owner.history.filter(id__in=recommendations.values("owner_id")),
         "moves": DueDateChange.history.filter(recommendation__plan_id=plan.pk),
         "updates": StatusUpdate.history.filter(recommendation__plan_id=plan.pk).filter(
             Q(sign_off=SignOff.APPROVED) | Q(history_type="-")
         ),
-        "evidence": Evidence.history.filter(update__recommendation__plan_id=plan.pk),
+        # Files the approved versions stood on: not those attached to a newer draft.
+        "evidence": Evidence.history.filter(
+            update__recommendation__plan_id=plan.pk, uploaded_at__lte=F("update__approved_at")
+        ),
     }
     found = (
         Plan.objects.filter(pk=plan.pk)

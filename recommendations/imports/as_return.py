@@ -27,6 +27,7 @@ from . import read_plan
 from .preview import ImportPreview, Item, PeriodSpec
 
 NOT_JSON = "The file is not a JSON return: {error}."
+NOT_JSON_DEEP = "The file is not a JSON return (nested too deeply)."
 NO_FORCE = (
     "The file does not say which force's return it is (no force the tracker knows is named in "
     "its title or file name): choose the force."
@@ -45,6 +46,8 @@ def json_document(data: bytes) -> Any:
         return json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as error:
         raise ReturnRefused([NOT_JSON.format(error=error)]) from None
+    except RecursionError:
+        raise ReturnRefused([NOT_JSON_DEEP]) from None
 
 
 def named_organisation(preview: ImportPreview) -> Organisation:

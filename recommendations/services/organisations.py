@@ -6,10 +6,18 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from ..models import Account, Organisation, Recommendation, Report, ReportRecommendation
+from ..models import (
+    Account,
+    Organisation,
+    Recommendation,
+    Report,
+    ReportRecommendation,
+    natural_key,
+)
 from .base import _save
 
 
@@ -142,15 +150,29 @@ def link_to_report(
             _save(recommendation, user=by, reason="Linked to the report's recommendation")
 
 
+def _clean(instance, where: str, **options) -> None:
+    """full_clean, its messages naming which of the return's recommendations they are about."""
+    try:
+        instance.full_clean(**options)
+    except ValidationError as error:
+        raise ValidationError([f"{where}: {message}" for message in error.messages]) from None
+
+
 @transaction.atomic
 def report_from_return(*, document: dict, by: AbstractBaseUser | None = None) -> Report:
     """The report a return answers, with the recommendations it numbers (the report's own,
     not the force's local actions), set up on a deployment that does not have it yet: a
     national deployment starts from one force's return. A report already there is left as
-    it is. `document` must be a valid return (open_format.check)."""
+    it is. `document` must be a valid return (open_format.check); ValidationError, saving
+    nothing, when what it says of the report is not something the tracker can hold (a number
+    given twice, a bad address, a number the model refuses, a character it cannot store)."""
     from ..exports import open_format
+    from .return_checks import unstorable
 
     open_format.check(document)
+    found = unstorable(document)
+    if found:
+        raise ValidationError([str(problem) for problem in found])
     given = document["report"]
     found = Report.objects.filter(slug=given["slug"]).first()
     if found is not None:
@@ -162,28 +184,35 @@ def report_from_return(*, document: dict, by: AbstractBaseUser | None = None) ->
         published=dt.date.fromisoformat(given["published"]) if given["published"] else None,
         url=given["url"],
     )
-    report.full_clean()
+    _clean(report, "the report")
     reason = f"Set up from {document['organisation']['name']}'s return"
     _save(report, user=by, reason=reason)
-    for item in document["recommendations"]:
-        if item["local"] or not item["report_number"]:
-            continue
-        parent = ReportRecommendation(
+    seen: set[str] = set()
+
+    def make(item: dict, row: int, parent: ReportRecommendation | None) -> ReportRecommendation:
+        number = item["report_number"]
+        where = f"row {row} (report recommendation {number})"
+        if number in seen:
+            raise ValidationError(f"{where}: the return gives this report recommendation twice.")
+        seen.add(number)
+        made = ReportRecommendation(
             report=report,
-            number=item["report_number"],
+            parent=parent,
+            number=number,
             text=item["text"],
             addressee=item["addressee"],
         )
-        _save(parent, user=by, reason=reason)
+        made.sort_key = natural_key(number)
+        _clean(made, where)
+        _save(made, user=by, reason=reason)
+        return made
+
+    for row, item in enumerate(document["recommendations"], start=1):
+        if item["local"] or not item["report_number"]:
+            continue
+        parent = make(item, row, None)
         for action in item["actions"]:
             if action["local"] or not action["report_number"]:
                 continue
-            child = ReportRecommendation(
-                report=report,
-                parent=parent,
-                number=action["report_number"],
-                text=action["text"],
-                addressee=action["addressee"],
-            )
-            _save(child, user=by, reason=reason)
+            make(action, row, parent)
     return report

@@ -11,6 +11,8 @@ from ..exports import open_format
 from ..models import Report
 
 UNNAMED_FORCE = "A return that names no organisation"
+UNSTORABLE = "contains a character that cannot be stored"
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _PLACE = re.compile(r"^recommendations\[(\d+)\](?:\.actions\[(\d+)\])?(?:\.(.*))?$")
 
 
@@ -61,7 +63,9 @@ def force_name(document: Any) -> str:
     """The force a document names, for messages, whatever else is wrong with it."""
     block = document.get("organisation") if isinstance(document, dict) else None
     name = block.get("name") if isinstance(block, dict) else None
-    return name.strip() if isinstance(name, str) and name.strip() else UNNAMED_FORCE
+    if not isinstance(name, str) or _UNSTORABLE.search(name):
+        return UNNAMED_FORCE
+    return name.strip() or UNNAMED_FORCE
 
 
 def _number_at(document: dict, row: int, action: int | None) -> str:
@@ -72,7 +76,8 @@ def _number_at(document: dict, row: int, action: int | None) -> str:
         number = item["number"]
     except (KeyError, IndexError, TypeError):
         return "?"
-    return number if isinstance(number, str) and number else "?"
+    stored = isinstance(number, str) and number and not _UNSTORABLE.search(number)
+    return number if stored else "?"
 
 
 def schema_message(document: Any, problem: open_format.Problem) -> str:
@@ -103,9 +108,37 @@ def entries(document: dict) -> list[Entry]:
     return found
 
 
+def unstorable(document: Any) -> list[open_format.Problem]:
+    """Each string of `document` (a value or a key) holding a NUL or a lone surrogate, which
+    the database cannot store, named by where it is; in document order, read without
+    recursion."""
+    found = []
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                found.append(open_format.Problem(where, UNSTORABLE))
+        elif isinstance(value, dict):
+            children = []
+            for key, child in value.items():
+                place = f"{where}.{key}" if where else str(key)
+                if isinstance(key, str) and _UNSTORABLE.search(key):
+                    place = f"{where}.?" if where else "?"
+                    found.append(open_format.Problem(place, UNSTORABLE))
+                children.append((place, child))
+            stack.extend(reversed(children))
+        elif isinstance(value, list):
+            stack.extend(reversed([(f"{where}[{i}]", child) for i, child in enumerate(value)]))
+    return found
+
+
 def refusals(document: Any, report: Report) -> list[str]:
     """Every reason to refuse `document` as a return to `report`; empty when it can be taken."""
-    problems = open_format.problems(document)  # in document order: row 2 before row 10
+    if open_format.too_deep(document):
+        return [f"{force_name(document)}: {open_format.TOO_DEEP}"]
+    # in document order: row 2 before row 10
+    problems = unstorable(document) or open_format.problems(document)
     if problems:
         return [schema_message(document, problem) for problem in problems]
     force = force_name(document)

@@ -70,7 +70,7 @@ def _public_return(request: HttpRequest, slug: str, extension: str) -> HttpRespo
     changed = open_return.last_changed(plan)
     try:
         ret = common.build_return(plan, now=changed)
-        document = open_return.document_for(ret, public_url=public_url(request, plan))
+        document = open_return.document_for(ret, public_url=public_url(request, plan), public=True)
         body = open_return.WRITERS[extension](document)
     except common.ExportError as error:
         raise Http404(str(error)) from None

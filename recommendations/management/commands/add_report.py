@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError
 
 from recommendations import services
 from recommendations.collect import MAX_BYTES, TIMEOUT_SECONDS, FetchFailed, fetch_json
@@ -44,6 +46,15 @@ class Command(BaseCommand):
         except InvalidReturn as error:
             lines = "\n".join(f"  {problem}" for problem in error.problems[:20])
             raise CommandError(f"{source} is not a valid return:\n{lines}") from None
+        except ValidationError as error:
+            lines = "\n".join(f"  {message}" for message in error.messages[:20])
+            raise CommandError(
+                f"{source} cannot set the report up (nothing was saved):\n{lines}"
+            ) from None
+        except IntegrityError as error:
+            raise CommandError(
+                f"{source} cannot set the report up (nothing was saved): {error}"
+            ) from None
         if existed:
             self.stdout.write(f"The report is already here: {report.title} ({report.slug}).")
             return
@@ -64,3 +75,5 @@ class Command(BaseCommand):
             return json.loads(Path(source).read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise CommandError(f"{source} could not be read as JSON: {error}") from None
+        except RecursionError:
+            raise CommandError(f"{source} is not a JSON return (nested too deeply).") from None

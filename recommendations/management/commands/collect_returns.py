@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from recommendations import permissions
-from recommendations.collect import MAX_BYTES, TIMEOUT_SECONDS, collect
+from recommendations.collect import MAX_BYTES, TIMEOUT_SECONDS, Collected, collect
 from recommendations.models import Report
 
 
@@ -57,7 +57,11 @@ class Command(BaseCommand):
             )
         failed = 0
         for url in dict.fromkeys(urls):
-            result = collect(url, report=found, by=user, timeout=timeout, max_bytes=max_bytes)
+            try:
+                result = collect(url, report=found, by=user, timeout=timeout, max_bytes=max_bytes)
+            except Exception as error:  # one bad address never stops the others
+                line = f"{url}: failed: unexpected error: {type(error).__name__}: {error}"
+                result = Collected(url, False, line)
             if result.ok:
                 self.stdout.write(result.line)
             else:
