@@ -141,7 +141,11 @@ def collect(
     except RecursionError:
         return Collected(url, False, f"{url}: {who}failed: {NOT_JSON_DEEP}")
     try:
-        outcome = services.take_return(document=document, report=report, by=by, source=url)
+        # An address that gave one force's return before must not bring another's.
+        expected = known.organisation if known is not None else None
+        outcome = services.take_return(
+            document=document, report=report, by=by, source=url, organisation=expected
+        )
     except ReturnRefused as refused:
         # Each message names the force and the row already.
         return Collected(url, False, f"{url}: refused: " + " | ".join(refused.first(20)))

@@ -932,3 +932,21 @@ def test_a_body_sent_slowly_is_given_up_at_the_timeout_for_the_whole_download(
 
     assert err.getvalue().strip() == f"{url}: failed: took longer than 0.5 seconds to download"
     assert not Plan.objects.exists()
+
+
+def test_an_address_that_returned_one_force_cannot_bring_another_forces_return(
+    national, report, force_server
+):
+    url = force_server.serve("/r.json", return_document(), etag='"v1"')
+    collect(url)
+    other = return_document(
+        organisation={"name": "Other Constabulary", "short_name": "OC", "code": "other"}
+    )
+    force_server.serve("/r.json", other, etag='"v2"')
+    before = row_counts()
+
+    with pytest.raises(CommandError):
+        collect(url)
+
+    assert row_counts() == before
+    assert not Organisation.objects.filter(code="other").exists()
