@@ -7,22 +7,18 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
-from django.http import Http404
 
 from .. import permissions, services
 from ..models import Organisation
+from .scoping import OwnRowsOnly
 
 User = get_user_model()
 # What only a superuser may set on an account.
 SUPERUSER_FIELDS = ("is_staff", "is_superuser", "user_permissions")
 
 
-class OrganisationUserAdmin(UserAdmin):
-    def get_queryset(self, request):
-        users = super().get_queryset(request)
-        if request.user.is_superuser:
-            return users
-        return users.filter(account__organisation_id=permissions.organisation_id_of(request.user))
+class OrganisationUserAdmin(OwnRowsOnly, UserAdmin):
+    organisation_path = "account__organisation"
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -42,29 +38,9 @@ class OrganisationUserAdmin(UserAdmin):
             field.queryset = field.queryset.exclude(name=permissions.NATIONAL)
         return field
 
-    def _own(self, request, object_id) -> None:
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404("No such account.")
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._own(request, object_id)
-        return super().history_view(request, object_id, extra_context=extra_context)
-
     def user_change_password(self, request, id, form_url=""):
-        self._own(request, id)
+        self._require_own(request, id)
         return super().user_change_password(request, id, form_url)
-
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        if obj is None or not allowed:
-            return allowed
-        return self.get_queryset(request).filter(pk=obj.pk).exists()
-
-    def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        if obj is None or not allowed:
-            return allowed
-        return self.get_queryset(request).filter(pk=obj.pk).exists()
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

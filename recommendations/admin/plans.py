@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -23,6 +22,7 @@ from ..models import (
     StatusUpdate,
 )
 from ..services import ADMIN_REASON
+from .scoping import OwnRowsOnly
 
 CHANGED_MEANWHILE = (
     "Someone else saved this %(thing)s after you opened it, so nothing was saved. Your changes "
@@ -99,12 +99,11 @@ def _values(form) -> dict:
     }
 
 
-class OwnOrganisationAdmin(SimpleHistoryAdmin):
+class OwnOrganisationAdmin(OwnRowsOnly, SimpleHistoryAdmin):
     """Administrators see and choose only their own organisation's rows (a superuser every
-    organisation's): `organisation_path` leads from a row to its organisation, and each
-    foreign key to a plan-owned model offers only the user's own (permissions.own_rows)."""
+    organisation's): `organisation_path` leads from a row to its organisation (OwnRowsOnly),
+    and each foreign key to a plan-owned model offers only the user's own."""
 
-    organisation_path = ""
     # Where each foreign key's choices lead to their organisation.
     CHOICE_PATHS = {
         Organisation: "",
@@ -116,36 +115,9 @@ class OwnOrganisationAdmin(SimpleHistoryAdmin):
         StatusUpdate: "recommendation__plan__organisation",
     }
 
-    def get_queryset(self, request):
-        rows = super().get_queryset(request)
-        if not self.organisation_path:
-            return rows
-        return permissions.own_rows(request.user, rows, self.organisation_path)
-
-    def _own(self, request, object_id) -> None:
-        """404 for a row of another organisation: its history is as unseen as the row."""
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404("No such row.")
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._own(request, object_id)
-        return super().history_view(request, object_id, extra_context=extra_context)
-
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._own(request, object_id)
+        self._require_own(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        if obj is None or not allowed or not self.organisation_path:
-            return allowed
-        return self.get_queryset(request).filter(pk=obj.pk).exists()
-
-    def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        if obj is None or not allowed or not self.organisation_path:
-            return allowed
-        return self.get_queryset(request).filter(pk=obj.pk).exists()
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -448,19 +420,16 @@ class DueDateChangeAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(ReminderSent)
-class ReminderSentAdmin(admin.ModelAdmin):
-    """What send_reminders e-mailed, to whom and when: a record, never edited."""
+class ReminderSentAdmin(OwnRowsOnly, admin.ModelAdmin):
+    """What send_reminders e-mailed, to whom and when: a record, never edited; reminders to
+    the accounts of the administrator's own organisation (every one, for a superuser)."""
+
+    organisation_path = "user__account__organisation"
 
     list_display = ["email", "kind", "sent_on", "sent_at"]
     list_filter = ["kind", "sent_on"]
     search_fields = ["email"]
     date_hierarchy = "sent_on"
-
-    def get_queryset(self, request):
-        # Reminders to the accounts of the administrator's own organisation (every one, for a
-        # superuser).
-        sent = super().get_queryset(request)
-        return permissions.own_rows(request.user, sent, "user__account__organisation")
 
     def has_add_permission(self, request):
         return False

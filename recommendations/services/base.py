@@ -27,6 +27,14 @@ def _save(instance, *, user: AbstractBaseUser | None, reason: str = "") -> None:
     instance.save()
 
 
+def _apply(instance, changes: dict, *, by: AbstractBaseUser | None, reason: str) -> None:
+    """Set `changes` on `instance`, check it whole, and save it with author and reason."""
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    _save(instance, user=by, reason=reason)
+
+
 RETURN_NEEDS_COMMENT = "Say what needs to change when returning an update."
 DUE_DATE_NEEDS_REASON = "Say why the due date is changing: every moved deadline needs a reason."
 SAME_DUE_DATE = "That is already the due date. Choose another date."

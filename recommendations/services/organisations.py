@@ -18,7 +18,7 @@ from ..models import (
     ReportRecommendation,
     natural_key,
 )
-from .base import _save
+from .base import _apply, _save
 
 
 def home_organisation() -> Organisation:
@@ -66,10 +66,7 @@ def change_organisation(
 ) -> Organisation:
     """Change an organisation's name, short name or code."""
     current = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    for name, value in changes.items():
-        setattr(current, name, value)
-    current.full_clean()
-    _save(current, user=by, reason=reason or "Organisation changed")
+    _apply(current, changes, by=by, reason=reason or "Organisation changed")
     return current
 
 

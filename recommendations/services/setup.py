@@ -18,7 +18,7 @@ from ..models import (
     ReportRecommendation,
     StatusUpdate,
 )
-from .base import _save
+from .base import _apply, _save
 from .deadlines import change_due_date
 from .organisations import home_organisation, link_to_report, report_for
 from .updates import delete_update
@@ -180,13 +180,6 @@ def add_subrecommendation(
 
 
 ADMIN_REASON = "Changed in the admin"
-
-
-def _apply(instance, changes: dict, *, by: AbstractBaseUser | None, reason: str) -> None:
-    for name, value in changes.items():
-        setattr(instance, name, value)
-    instance.full_clean()
-    _save(instance, user=by, reason=reason)
 
 
 @transaction.atomic
