@@ -154,6 +154,14 @@ class Owner(models.Model):
         return f"{self.rank} {self.name}".strip()
 
 
+class PlanQuerySet(models.QuerySet):
+    def newest_first(self) -> PlanQuerySet:
+        """Where an organisation has several plans answering one report, the one that stands
+        for it (in the national progress report, and for the returns taken in) is its newest:
+        the first of these."""
+        return self.order_by("-pk")
+
+
 class Plan(models.Model):
     """A force's action plan answering one report (super-complaint, inspection, audit)."""
 
@@ -198,6 +206,7 @@ class Plan(models.Model):
         "imported from, so the next file from the same source imports with one confirmation.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    objects = PlanQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

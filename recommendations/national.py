@@ -216,8 +216,8 @@ def _plans(report: Report, public: bool) -> list[Plan]:
     if public:
         plans = plans.filter(is_published=True)
     chosen: dict[int, Plan] = {}
-    for plan in plans.order_by("organisation_id", "pk"):
-        chosen[plan.organisation_id] = plan
+    for plan in plans.newest_first():
+        chosen.setdefault(plan.organisation_id, plan)
     return list(chosen.values())
 
 

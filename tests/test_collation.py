@@ -950,3 +950,19 @@ def test_an_address_that_returned_one_force_cannot_bring_another_forces_return(
 
     assert row_counts() == before
     assert not Organisation.objects.filter(code="other").exists()
+
+
+def test_a_return_goes_into_the_plan_the_national_report_shows(national, report):
+    from recommendations import national as national_report
+    from recommendations import services
+
+    force = OrganisationFactory(name="Example Constabulary", code="example")
+    for slug in ("older", "newer"):
+        plan = services.create_plan(
+            slug=slug, title=slug, organisation=force, report=report, collected=True
+        )
+    outcome = take_return(document=return_document(), report=report, by=national)
+
+    assert outcome.plan == plan  # the newer
+    shown = national_report.national_report(report)
+    assert {column.plan for column in shown.columns if column.plan} == {plan}

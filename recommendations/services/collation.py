@@ -222,11 +222,10 @@ class _Taker:
         """The organisation's plan answering the report (made if it has none), whether it
         was made, and whether its title changed."""
         title = self.document["plan"]["title"]
-        # The plan the national progress report shows for the organisation: its newest.
         found = (
             Plan.objects.select_for_update()
             .filter(organisation=organisation, report=self.report)
-            .order_by("-pk")
+            .newest_first()
             .first()
         )
         self.where = f"{self.force}, plan"
